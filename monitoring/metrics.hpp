@@ -1,0 +1,70 @@
+// One metrics registry per process; every layer records through it; `expose` serves GET /metrics.
+// Hot paths hold a hub_metrics& (resolved once per connection) and only do atomic increments.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <unordered_map>
+
+namespace prometheus {
+class Registry;
+class Exposer;
+class Counter;
+class Gauge;
+class Histogram;
+template <typename T>
+class Family;
+}  // namespace prometheus
+
+namespace actorhub {
+
+// The metric children of one hub (label hub="testhub").
+struct hub_metrics {
+  prometheus::Gauge* connections;             // actorhub_connections
+  prometheus::Counter* messages_received;     // actorhub_messages_received_total (Invocation + StreamInvocation)
+  prometheus::Counter* messages_sent;         // actorhub_messages_sent_total (Invocation, one per recipient)
+  prometheus::Counter* bytes_received;        // actorhub_received_bytes_total
+  prometheus::Counter* bytes_sent;            // actorhub_sent_bytes_total
+  prometheus::Counter* handshake_failures;    // actorhub_handshake_failures_total
+  prometheus::Counter* closed_slow;           // actorhub_connections_closed_slow_total
+  prometheus::Counter* closed_protocol_error; // actorhub_connections_closed_error_total
+
+  void connection_opened();
+  void connection_closed();
+  void received(std::size_t invocations, std::size_t bytes);
+  void sent(std::size_t invocations, std::size_t bytes);
+};
+
+class metrics {
+ public:
+  metrics();
+  ~metrics();
+  metrics(const metrics&) = delete;
+  metrics& operator=(const metrics&) = delete;
+
+  // Stable reference for the process lifetime; thread-safe.
+  hub_metrics& hub(std::string_view hub_name);
+  // actorhub_invocation_duration_seconds{hub,method}; thread-safe; stable for the process lifetime.
+  prometheus::Histogram& invocation_duration(std::string_view hub_name, std::string_view method);
+  void observe_invocation(std::string_view hub_name, std::string_view method, double seconds);
+
+  std::shared_ptr<prometheus::Registry> registry() const noexcept { return registry_; }
+
+  // Serves GET /metrics on "host:port"; returns an error (bad address, port in use) instead of throwing.
+  std::error_code expose(const std::string& address);
+  std::uint16_t exposed_port() const;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  struct families;
+  std::unique_ptr<families> families_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::unique_ptr<hub_metrics>> hubs_;
+  std::unordered_map<std::string, prometheus::Histogram*> durations_;
+};
+
+}  // namespace actorhub

@@ -1,0 +1,45 @@
+// A hub message encoded at most once per protocol, shared by every recipient: the fan-out hot path hands the
+// same immutable bytes to each connection's outbound queue.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "net/hub_message.hpp"
+#include "net/hub_protocol.hpp"
+
+namespace actorhub {
+
+using shared_bytes = std::shared_ptr<const std::string>;
+
+class encoded_message {
+ public:
+  explicit encoded_message(hub_message m) : msg_(std::move(m)) {}
+
+  const hub_message& message() const noexcept { return msg_; }
+  message_type type() const noexcept { return type_of(msg_); }
+
+  // The framed record for protocol `p`; encoded on first use (thread-safe), then shared.
+  const shared_bytes& bytes(const hub_protocol& p) const {
+    auto i = static_cast<std::size_t>(p.kind());
+    std::call_once(once_[i], [&] {
+      auto s = std::make_shared<std::string>();
+      p.write(msg_, *s);
+      encoded_[i] = std::move(s);
+    });
+    return encoded_[i];
+  }
+
+ private:
+  hub_message msg_;
+  mutable std::array<std::once_flag, protocol_count> once_;
+  mutable std::array<shared_bytes, protocol_count> encoded_;
+};
+
+using encoded_ptr = std::shared_ptr<const encoded_message>;
+
+inline encoded_ptr encode(hub_message m) { return std::make_shared<const encoded_message>(std::move(m)); }
+
+}  // namespace actorhub
