@@ -2,6 +2,8 @@
 // Hot paths hold a hub_metrics& (resolved once per connection) and only do atomic increments.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,6 +22,8 @@ class Family;
 }  // namespace prometheus
 
 namespace actorhub {
+
+class metrics_endpoint;
 
 // The metric children of one hub (label hub="testhub").
 struct hub_metrics {
@@ -50,6 +54,12 @@ class metrics {
   // actorhub_invocation_duration_seconds{hub,method}; thread-safe; stable for the process lifetime.
   prometheus::Histogram& invocation_duration(std::string_view hub_name, std::string_view method);
   void observe_invocation(std::string_view hub_name, std::string_view method, double seconds);
+  // actorhub_app_servers (gateway only: the family appears once this is first called).
+  prometheus::Gauge& app_servers();
+
+  // The Prometheus text exposition (format 0.0.4) of everything registered, with a `# TYPE` line for every
+  // actorhub family even before it has samples. This is the body `expose` serves.
+  std::string scrape() const;
 
   std::shared_ptr<prometheus::Registry> registry() const noexcept { return registry_; }
 
@@ -57,12 +67,16 @@ class metrics {
   std::error_code expose(const std::string& address);
   std::uint16_t exposed_port() const;
 
+  // Distinct (hub, method) histogram series allowed; later method names share method="(other)" so that
+  // clients invoking made-up method names cannot grow memory.
+  static constexpr std::size_t max_duration_series = 1000;
+
  private:
   std::shared_ptr<prometheus::Registry> registry_;
-  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::unique_ptr<metrics_endpoint> endpoint_;
   struct families;
   std::unique_ptr<families> families_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::unordered_map<std::string, std::unique_ptr<hub_metrics>> hubs_;
   std::unordered_map<std::string, prometheus::Histogram*> durations_;
 };
