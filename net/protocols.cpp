@@ -1,5 +1,7 @@
 // The built-in hub protocols and their lookup (net/hub_protocol.hpp).
 #include "net/json_protocol.hpp"
+#include "net/msgpack_protocol.hpp"
+#include "net/string_pairs.hpp"
 
 namespace actorhub {
 
@@ -8,17 +10,20 @@ const hub_protocol& json_protocol() noexcept {
   return instance;
 }
 
+const hub_protocol& messagepack_protocol() noexcept {
+  static const messagepack_hub_protocol instance;
+  return instance;
+}
+
+// Names as clients send them in the handshake; ASP.NET Core matches them ignoring case.
 const hub_protocol* find_protocol(std::string_view name) noexcept {
-  if (name == "json") return &json_protocol();
-  return nullptr;  // "messagepack" lands with the MessagePack codec
+  if (iequals_ascii(name, "json")) return &json_protocol();
+  if (iequals_ascii(name, "messagepack")) return &messagepack_protocol();
+  return nullptr;
 }
 
 const hub_protocol& protocol_for(protocol_kind k) noexcept {
-  switch (k) {
-    case protocol_kind::json:
-    default:
-      return json_protocol();  // messagepack: see find_protocol
-  }
+  return k == protocol_kind::messagepack ? messagepack_protocol() : json_protocol();
 }
 
 }  // namespace actorhub
