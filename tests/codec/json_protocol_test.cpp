@@ -46,7 +46,9 @@ TEST(JsonProtocol, Identity) {
   EXPECT_EQ(find_protocol("json"), &json());
   EXPECT_EQ(&protocol_for(protocol_kind::json), &json());
   EXPECT_EQ(find_protocol("xml"), nullptr);
-  EXPECT_EQ(find_protocol("JSON"), nullptr);
+  EXPECT_EQ(find_protocol("JSON"), &json());  // ASP.NET Core matches protocol names ignoring case
+  EXPECT_EQ(find_protocol("jsonx"), nullptr);
+  EXPECT_EQ(find_protocol(""), nullptr);
 }
 
 // ---- exact output -------------------------------------------------------------------------------------
