@@ -1,0 +1,44 @@
+#pragma once
+// Command line of actorhub-bench. Everything is bounded: connections, messages, duration and a hard timeout.
+#include <string>
+#include <vector>
+
+#include "connection.hpp"
+
+namespace bench {
+
+struct options {
+  std::string scenario;                                // echo | broadcast | groups | idle | churn
+  std::string url = "http://127.0.0.1:5000/testhub";  // SignalR hub URL or peer base URL
+  std::string peer = "signalr";                        // signalr | ws | socketio
+  std::string protocol = "json";                       // json | messagepack (signalr only)
+  std::string label;                                   // name of the server in the output
+  int connections = 100;
+  int window = 1;           // outstanding invocations per connection (echo) / per sender (broadcast, groups)
+  long messages = 0;        // broadcast: total; groups: per group; echo: per connection (0 = until duration)
+  int payload = 64;         // bytes
+  double rate = 0;          // sends per second (broadcast, groups total, churn cycles); 0 = window-paced
+  bool window_given = false;  // with --rate, the window limits outstanding sends only when given
+  double duration = 10;     // seconds (echo, idle, churn; broadcast/groups end when all is delivered)
+  int group_size = 10;
+  int procs = 0;            // worker processes; 0 = auto (<= 15,000 connections each)
+  int src_addrs = 0;        // source addresses 127.0.x.y to spread over; 0 = auto
+  std::vector<int> pids;    // server processes to measure
+  double timeout = 180;     // hard cap for the whole run, seconds
+  double settle = 1;        // seconds between "all connected" and the measured phase
+  double drain = 10;        // broadcast/groups: wait at most this long for deliveries after the last ack
+  double ping_interval = 15;
+  int connect_concurrency = 256;  // connection setups in flight per process
+  bool negotiate = true;
+  bool progress = true;
+  bool quiet = false;
+
+  target make_target() const;  // validates the URL: loopback only
+  wire dialect() const;
+};
+
+// Parses argv; throws std::invalid_argument with a one-line message. Returns false for --help.
+bool parse_options(int argc, char** argv, options& out);
+const char* usage();
+
+}  // namespace bench
