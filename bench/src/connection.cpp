@@ -68,6 +68,7 @@ void connection::start(in_addr source) {
   closed_by_us_ = false;
   outstanding = 0;
   started_ns_ = now_ns();
+  last_send_ns_ = started_ns_;
   deadline_ns_ = started_ns_ + target_.setup_timeout_ns;
   if (!open_socket()) finish(true, std::strerror(errno));
 }

@@ -26,7 +26,7 @@ in_addr source_address(uint32_t global_index, int src_addrs);
 
 namespace {
 
-enum class phase { setup, settle, measuring, stopping };
+enum class phase { setup, warmup, settle, measuring, stopping };
 
 struct worker_slot {
   pid_t pid = -1;
@@ -81,6 +81,11 @@ class coordinator final : public connection_events {
   void on_open(connection&) override {}
 
   void on_record(connection& c, const incoming& in) override {
+    if (in.kind == incoming::completion && phase_ == phase::warmup) {
+      if (c.outstanding) --c.outstanding;
+      send_warmup();
+      return;
+    }
     if (in.kind != incoming::completion || phase_ != phase::measuring) return;
     if (c.outstanding) --c.outstanding;
     ++sender_counts_.completions;
@@ -166,6 +171,21 @@ class coordinator final : public connection_events {
       case phase::setup:
         if (sender_ && sender_failed_) return end_window();
         if (all_workers(&worker_slot::ready) && (!sender_ || sender_->is_open())) {
+          if (sender_ && opts_.warmup > 0) {
+            phase_ = phase::warmup;
+            warmup_until_ = now + s_to_ns(std::max(10.0, opts_.drain));
+            send_warmup();
+            return;
+          }
+          phase_ = phase::settle;
+          settle_until_ = now + s_to_ns(opts_.settle);
+        }
+        return;
+      case phase::warmup:
+        if (sender_failed_) return end_window();
+        if ((warmup_sent_ >= uint64_t(opts_.warmup) && sender_->outstanding == 0 &&
+             totals().warmup_deliveries >= warmup_sent_ * totals().conns_open) ||
+            now >= warmup_until_) {
           phase_ = phase::settle;
           settle_until_ = now + s_to_ns(opts_.settle);
         }
@@ -209,6 +229,15 @@ class coordinator final : public connection_events {
     }
   }
 
+  // Warm-up messages carry sequence numbers after the measured ones, one at a time.
+  void send_warmup() {
+    auto& c = *sender_;
+    if (warmup_sent_ >= uint64_t(opts_.warmup) || !c.is_open() || c.outstanding) return;
+    uint64_t seq = uint64_t(opts_.messages) + warmup_sent_++;
+    c.invoke("SendToAll", {make_payload(seq, now_ns(), std::size_t(opts_.payload))}, int64_t(seq));
+    ++c.outstanding;
+  }
+
   bool send_broadcast() {
     auto& c = *sender_;
     if (phase_ != phase::measuring || !c.is_open() || c.next_seq >= uint64_t(opts_.messages)) return false;
@@ -232,6 +261,9 @@ class coordinator final : public connection_events {
                      (sender_->next_seq >= uint64_t(opts_.messages) && sender_->outstanding == 0);
       expected = sender_->next_seq * result_.receivers_at_go;
     } else {
+      std::size_t alive = 0;
+      for (auto& w : workers_) alive += w.gone ? 0 : 1;
+      if (t.measuring < alive) return false;  // not every worker has reported its senders yet
       senders_done = t.senders_done >= t.senders;
       expected = t.expected;
     }
@@ -278,7 +310,7 @@ class coordinator final : public connection_events {
   void print_progress(bool final_line) {
     auto t = totals();
     int64_t now = now_ns();
-    static const char* names[] = {"setup", "settle", "run", "stop"};
+    static const char* names[] = {"setup", "warmup", "settle", "run", "stop"};
     double elapsed = double(now - start_ns_) / 1e9;
     uint64_t done = opts_.scenario == "churn" ? t.cycles : t.deliveries;
     double rate = last_progress_ns_ ? double(done - last_done_) * 1e9 / double(now - last_progress_ns_) : 0;
@@ -307,6 +339,8 @@ class coordinator final : public connection_events {
   bool sender_failed_ = false;
   pacer pacer_;
   phase phase_ = phase::setup;
+  uint64_t warmup_sent_ = 0;
+  int64_t warmup_until_ = 0;
   int64_t start_ns_ = 0, settle_until_ = 0, go_ns_ = 0, end_ns_ = 0, stop_deadline_ = 0, senders_done_ns_ = 0;
   run_result result_;
   uint64_t last_done_ = 0;

@@ -26,6 +26,8 @@ struct counters {
   uint64_t senders = 0;          // sending connections in this process
   uint64_t senders_done = 0;     // of them, done sending with all acknowledgements in
   uint64_t client_cpu_us = 0;    // this process's own CPU (user+sys)
+  uint64_t measuring = 0;        // processes that have started the measured phase
+  uint64_t warmup_deliveries = 0;  // broadcast: copies of the unmeasured warm-up messages
 
   void add(const counters& o) {
     conns_opened += o.conns_opened;
@@ -47,6 +49,8 @@ struct counters {
     senders += o.senders;
     senders_done += o.senders_done;
     client_cpu_us += o.client_cpu_us;
+    measuring += o.measuring;
+    warmup_deliveries += o.warmup_deliveries;
   }
 };
 

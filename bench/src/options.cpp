@@ -55,6 +55,7 @@ options:
   --rate R               broadcast/groups: sends per second in total; churn: cycles per second (0 = unpaced)
   -d, --duration S       measured time for echo/idle/churn (default 10, max 600)
   --group-size S         members per group (default 10)
+  --warmup N             broadcast: N unmeasured messages first, all delivered before measuring (default 0)
   --procs N              client worker processes (default: enough for <= 15,000 connections each)
   --src-addrs N          spread source addresses over N addresses in 127.0.0.0/8 (default: auto)
   --pid PID[,PID...]     server process(es): CPU time per delivered message and RSS per connection
@@ -105,6 +106,7 @@ bool parse_options(int argc, char** argv, options& o) {
     else if (a == "--rate") o.rate = to_double(a, value(), 0, 1e7);
     else if (a == "-d" || a == "--duration") o.duration = to_double(a, value(), 0.1, 600);
     else if (a == "--group-size") o.group_size = to_int(a, value(), 1, 60000);
+    else if (a == "--warmup") o.warmup = to_int(a, value(), 0, 10000);
     else if (a == "--procs") o.procs = to_int(a, value(), 1, 16);
     else if (a == "--src-addrs") o.src_addrs = to_int(a, value(), 1, 60000);
     else if (a == "--timeout") o.timeout = to_double(a, value(), 1, 1800);

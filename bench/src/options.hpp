@@ -21,6 +21,7 @@ struct options {
   bool window_given = false;  // with --rate, the window limits outstanding sends only when given
   double duration = 10;     // seconds (echo, idle, churn; broadcast/groups end when all is delivered)
   int group_size = 10;
+  int warmup = 0;           // broadcast: unmeasured SendToAll messages before the measured phase (JIT, caches)
   int procs = 0;            // worker processes; 0 = auto (<= 15,000 connections each)
   int src_addrs = 0;        // source addresses 127.0.x.y to spread over; 0 = auto
   std::vector<int> pids;    // server processes to measure

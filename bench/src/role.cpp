@@ -31,6 +31,10 @@ in_addr worker_context::source_of(uint32_t global_index) const { return source_a
 
 void record_delivery(worker_context& ctx, connection& c, const marker& m, uint64_t max_seq) {
   auto& r = ctx.report;
+  if (m.present && m.seq >= max_seq && m.seq < max_seq + uint64_t(ctx.opts.warmup)) {
+    ++r.c.warmup_deliveries;
+    return;
+  }
   if (!m.present || m.seq >= max_seq) {
     ++r.c.duplicates;  // not a payload this run sent: count as a bogus copy
     return;

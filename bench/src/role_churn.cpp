@@ -40,6 +40,7 @@ class churn_role final : public role {
   void on_open(connection& c) override {
     c.user_state = connecting;
     c.invoke("Echo", {ctx_.payload(0)}, 0);
+    ++ctx_.report.c.invocations;
   }
 
   void on_record(connection& c, const incoming& in) override {

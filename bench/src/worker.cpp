@@ -121,6 +121,7 @@ class worker final : public connection_events {
     if (type == ipc::go) {
       ctx_.measuring = true;
       role_->on_go();
+      send_report(ipc::progress);  // tells the coordinator this worker's senders are counted
     } else if (type == ipc::stop || type == ipc(0)) {
       ctx_.measuring = false;
       role_->on_stop();
@@ -136,6 +137,7 @@ class worker final : public connection_events {
                               role_->setup_pending();
     if (!role_->connect_up_front()) report_.c.setup_pending = 0;
     report_.c.client_cpu_us = uint64_t(own_cpu_seconds() * 1e6);
+    report_.c.measuring = ctx_.measuring ? 1 : 0;
     ch_.send(type, &report_, sizeof report_);
   }
 

@@ -1,0 +1,54 @@
+// Command-line validation: bounded values, loopback-only targets, one-line errors.
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "options.hpp"
+
+using namespace bench;
+
+namespace {
+
+options parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "actorhub-bench");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  options o;
+  parse_options(int(argv.size()), argv.data(), o);
+  return o;
+}
+
+}  // namespace
+
+TEST(Options, DefaultsAndTarget) {
+  auto o = parse({"broadcast", "--url", "http://localhost:5001/testhub/", "-c", "10", "--pid", "12,34"});
+  EXPECT_EQ(o.scenario, "broadcast");
+  EXPECT_EQ(o.messages, 100);  // broadcast default
+  EXPECT_EQ(o.pids, (std::vector<int>{12, 34}));
+  auto t = o.make_target();
+  EXPECT_EQ(t.path, "/testhub");
+  EXPECT_EQ(t.host_header, "localhost:5001");
+  EXPECT_EQ(t.dialect, wire::signalr_json);
+  EXPECT_EQ(o.label, "actorhub");
+}
+
+TEST(Options, PeersAndProtocols) {
+  EXPECT_EQ(parse({"echo", "--protocol=messagepack"}).dialect(), wire::signalr_msgpack);
+  EXPECT_EQ(parse({"echo", "--peer", "socketio"}).dialect(), wire::socketio);
+  EXPECT_EQ(parse({"echo", "--peer", "ws"}).label, "ws");
+  EXPECT_THROW(parse({"echo", "--peer", "ws", "--protocol", "messagepack"}), std::invalid_argument);
+}
+
+TEST(Options, RejectsNonLoopbackAndOutOfRange) {
+  EXPECT_THROW(parse({"echo", "--url", "http://10.0.0.1:80/hub"}), std::invalid_argument);
+  EXPECT_THROW(parse({"echo", "--url", "http://example.com:80/hub"}), std::invalid_argument);
+  EXPECT_THROW(parse({"echo", "-c", "0"}), std::invalid_argument);
+  EXPECT_THROW(parse({"echo", "-c", "70000"}), std::invalid_argument);
+  EXPECT_THROW(parse({"echo", "--duration", "1000"}), std::invalid_argument);
+  EXPECT_THROW(parse({"nosuch"}), std::invalid_argument);
+  EXPECT_THROW(parse({"echo", "--bogus"}), std::invalid_argument);
+  EXPECT_THROW(parse({"broadcast", "-c", "60000", "-m", "100000"}), std::invalid_argument);
+  EXPECT_NO_THROW(parse({"idle", "--url", "http://127.5.6.7:9/x"}));
+}
