@@ -12,73 +12,55 @@ namespace actorhub {
 
 namespace {
 
-using json_t = nlohmann::json;  // the JSON type cpp-jwt decodes into
+using json_t = nlohmann::json;  // the JSON type cpp-jwt works with
 
 constexpr std::size_t max_token_size = 16 * 1024;  // bounds the work an unauthenticated request can cause
-constexpr int max_claim_depth = 64;
 
-// Maps a decoded claim to `value`; false when nested deeper than max_claim_depth.
-bool to_value(const json_t& j, value& out, int depth) {
-  if (depth > max_claim_depth) return false;
-  switch (j.type()) {
-    case json_t::value_t::null: out = nullptr; return true;
-    case json_t::value_t::boolean: out = j.get<bool>(); return true;
-    case json_t::value_t::number_integer: out = j.get<std::int64_t>(); return true;
-    case json_t::value_t::number_unsigned: out = value(j.get<std::uint64_t>()); return true;
-    case json_t::value_t::number_float: out = j.get<double>(); return true;
-    case json_t::value_t::string: out = j.get<std::string>(); return true;
-    case json_t::value_t::array: {
-      array a;
-      a.reserve(j.size());
-      for (const auto& e : j) {
-        a.emplace_back();
-        if (!to_value(e, a.back(), depth + 1)) return false;
-      }
-      out = std::move(a);
-      return true;
-    }
-    case json_t::value_t::object: {
-      object o;
-      o.reserve(j.size());
-      for (auto it = j.begin(); it != j.end(); ++it) {
-        o.emplace_back(it.key(), value());
-        if (!to_value(it.value(), o.back().second, depth + 1)) return false;
-      }
-      out = std::move(o);
-      return true;
-    }
-    default:  // binary / discarded: not produced by JSON text
-      out = nullptr;
-      return true;
+json_t to_json(const value& v);
+
+struct json_maker {
+  json_t operator()(std::nullptr_t) const { return nullptr; }
+  json_t operator()(bool b) const { return b; }
+  json_t operator()(std::int64_t i) const { return i; }
+  json_t operator()(std::uint64_t u) const { return u; }
+  json_t operator()(double d) const { return std::isfinite(d) ? json_t(d) : json_t(nullptr); }
+  json_t operator()(const std::string& s) const { return s; }
+  json_t operator()(const bytes& b) const {
+    std::string s;
+    append_base64(b, s);
+    return s;
   }
+  json_t operator()(const timestamp& t) const { return t.seconds; }  // a JWT NumericDate
+  json_t operator()(const array& a) const {
+    json_t j = json_t::array();
+    for (const auto& e : a) j.push_back(to_json(e));
+    return j;
+  }
+  json_t operator()(const object& o) const {
+    json_t j = json_t::object();
+    for (const auto& [k, e] : o) j[k] = to_json(e);
+    return j;
+  }
+};
+
+json_t to_json(const value& v) { return std::visit(json_maker{}, v.get()); }
+
+// Unpadded base64url, as JWT segments are. cpp-jwt's decoder indexes a table with the raw (signed) input
+// bytes, so anything else must never reach it.
+bool is_base64url(std::string_view s) noexcept {
+  if (s.empty() || s.size() % 4 == 1) return false;
+  for (char c : s) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
 }
 
-json_t to_json(const value& v) {
-  struct visitor {
-    json_t operator()(std::nullptr_t) const { return nullptr; }
-    json_t operator()(bool b) const { return b; }
-    json_t operator()(std::int64_t i) const { return i; }
-    json_t operator()(std::uint64_t u) const { return u; }
-    json_t operator()(double d) const { return std::isfinite(d) ? json_t(d) : json_t(nullptr); }
-    json_t operator()(const std::string& s) const { return s; }
-    json_t operator()(const bytes& b) const {
-      std::string s;
-      append_base64(b, s);
-      return s;
-    }
-    json_t operator()(const timestamp& t) const { return t.seconds; }  // a JWT NumericDate
-    json_t operator()(const array& a) const {
-      json_t j = json_t::array();
-      for (const auto& e : a) j.push_back(to_json(e));
-      return j;
-    }
-    json_t operator()(const object& o) const {
-      json_t j = json_t::object();
-      for (const auto& [k, e] : o) j[k] = to_json(e);
-      return j;
-    }
-  };
-  return std::visit(visitor{}, v.get());
+// Decodes one base64url segment of the token as JSON with Boost.JSON (depth-capped, non-recursive) before
+// cpp-jwt hands it to nlohmann::json, whose copies recurse: deep nesting must never reach them.
+bool decode_segment(std::string_view segment, value& out, std::string& error) {
+  std::string text = jwt::base64_uri_decode(segment.data(), segment.size());
+  return parse_json(text, out, error);
 }
 
 // A claim usable as a user id: a string, or a number as decimal text.
@@ -115,36 +97,48 @@ token_check check_access_token(std::string_view token, std::string_view key, std
   if (token.size() > max_token_size) return reject("token too long");
   if (skew.count() < 0) skew = std::chrono::seconds(0);
 
+  // header.payload.signature: screen the two JSON segments first (see decode_segment).
+  auto dot1 = token.find('.');
+  auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
+  if (dot2 == std::string_view::npos) return reject("token is not header.payload.signature");
+  if (!is_base64url(token.substr(0, dot1)) || !is_base64url(token.substr(dot1 + 1, dot2 - dot1 - 1)) ||
+      !is_base64url(token.substr(dot2 + 1)))
+    return reject("token segments are not base64url");
+
   try {
+    value header, payload;
+    std::string error;
+    if (!decode_segment(token.substr(0, dot1), header, error)) return reject("header is not valid JSON: " + error);
+    if (!decode_segment(token.substr(dot1 + 1, dot2 - dot1 - 1), payload, error))
+      return reject("payload is not valid JSON: " + error);
+    const value* alg = header.find("alg");
+    if (!alg || !alg->if_string() || *alg->if_string() != "HS256") return reject("algorithm is not HS256");
+    if (!payload.is_object()) return reject("payload is not a JSON object");
+
+    // Signature, algorithm list and cpp-jwt's own exp/nbf checks.
     std::error_code ec;
     const std::string secret(key);
     auto obj = jwt::decode(jwt::string_view(token.data(), token.size()), jwt::params::algorithms({"HS256"}), ec,
                            jwt::params::secret(secret), jwt::params::verify(true),
                            jwt::params::leeway(static_cast<std::uint32_t>(skew.count())));
     if (ec) return reject(ec.message());
-    // cpp-jwt checked the algorithm list and the signature; say it again where it matters most.
     if (obj.header().algo() != jwt::algorithm::HS256) return reject("algorithm is not HS256");
 
-    const json_t& payload = obj.payload().create_json_obj();
-    if (!payload.is_object()) return reject("payload is not a JSON object");
+    // exp is required (as ASP.NET Core's RequireExpirationTime); exp and nbf must be numbers.
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch()).count();
     const double leeway = static_cast<double>(skew.count());
-
-    // exp is required (as ASP.NET Core's RequireExpirationTime); exp and nbf must be numbers.
-    auto exp = payload.find("exp");
-    if (exp == payload.end()) return reject("token has no 'exp' claim");
-    if (!exp->is_number()) return reject("'exp' is not a number");
-    if (static_cast<double>(now) > exp->get<double>() + leeway) return reject("token expired");
-    if (auto nbf = payload.find("nbf"); nbf != payload.end()) {
-      if (!nbf->is_number()) return reject("'nbf' is not a number");
-      if (static_cast<double>(now) + leeway < nbf->get<double>()) return reject("token not valid yet (nbf)");
+    const value* exp = payload.find("exp");
+    if (!exp) return reject("token has no 'exp' claim");
+    if (!exp->to_double()) return reject("'exp' is not a number");
+    if (static_cast<double>(now) > *exp->to_double() + leeway) return reject("token expired");
+    if (const value* nbf = payload.find("nbf")) {
+      if (!nbf->to_double()) return reject("'nbf' is not a number");
+      if (static_cast<double>(now) + leeway < *nbf->to_double()) return reject("token not valid yet (nbf)");
     }
 
     token_check r;
-    value claims;
-    if (!to_value(payload, claims, 0) || !claims.is_object()) return reject("claims nested too deeply");
-    r.claims = std::move(*claims.if_object());
+    r.claims = std::move(*payload.if_object());
     for (const char* name :
          {"nameid", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier", "sub"}) {
       if (auto id = id_text(find_claim(r.claims, name))) {

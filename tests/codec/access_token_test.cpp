@@ -167,7 +167,11 @@ TEST(AccessToken, MalformedTokensNeverThrow) {
       hand_token(hs256_header, "not json", key), hand_token("[]", payload_with(""), key),
       hand_token(R"({"alg":5})", payload_with(""), key), hand_token(R"({"alg":"HS256","typ":"XYZ"})", payload_with(""), key),
       hand_token(hs256_header, payload_with(R"("deep":)" + std::string(5000, '[') + std::string(5000, ']')), key),
-      std::string(100000, 'a'), std::string("\0\xff\x01.\x80.\x7f", 7)};
+      std::string(100000, 'a'), std::string("\0\xff\x01.\x80.\x7f", 7),
+      // Bytes outside base64url (negative chars, padding, spaces) in each segment.
+      b64url(hs256_header) + "\xff\xfe." + good.substr(good.find('.') + 1),
+      good.substr(0, good.find('.') + 1) + "\x80" + good.substr(good.find('.') + 1), good + "\xc3\xa9",
+      good + "=", "a=.b.c", " " + good, b64url(hs256_header) + ".e30.A"};
   for (const auto& t : bad) {
     token_check r;
     EXPECT_NO_THROW(r = check_access_token(t, key)) << t.substr(0, 80);
