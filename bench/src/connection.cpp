@@ -47,6 +47,29 @@ std::string url_encode(std::string_view s) {
   return out;
 }
 
+// HTTP/1.1 chunked body: 1 = complete (body filled, used advanced), 0 = need more bytes, -1 = malformed.
+int dechunk(std::string_view in, std::string& body, std::size_t& used) {
+  std::size_t pos = 0;
+  for (;;) {
+    auto eol = in.find("\r\n", pos);
+    if (eol == std::string_view::npos) return in.size() - pos > 32 ? -1 : 0;
+    char* end = nullptr;
+    std::string size_line(in.substr(pos, eol - pos));
+    unsigned long n = std::strtoul(size_line.c_str(), &end, 16);
+    if (end == size_line.c_str() || n > max_http_body || body.size() + n > max_http_body) return -1;
+    pos = eol + 2;
+    if (n == 0) {
+      auto trailer_end = in.find("\r\n", pos);  // no trailers expected: the next line is empty
+      if (trailer_end == std::string_view::npos) return 0;
+      used += trailer_end + 2;
+      return 1;
+    }
+    if (in.size() < pos + n + 2) return 0;
+    body.append(in.substr(pos, n));
+    pos += n + 2;
+  }
+}
+
 uint64_t big_endian(const char* p, int n) {
   uint64_t v = 0;
   for (int i = 0; i < n; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
@@ -217,20 +240,25 @@ std::size_t connection::consume_http(std::string_view data) {
   std::size_t used = head_end + 4;
 
   if (state_ == state::negotiating) {
-    std::size_t body_len = 0;
+    std::string body;
     auto cl = head.find("\r\ncontent-length:");
-    if (cl != std::string::npos) body_len = std::strtoul(head.c_str() + cl + 17, nullptr, 10);
-    else if (head.find("\r\ntransfer-encoding:") != std::string::npos) {
-      finish(true, "negotiate: chunked response not supported by the bench");
-      return data.size();
+    if (head.find("\r\ntransfer-encoding: chunked") != std::string::npos) {
+      int r = dechunk(data.substr(used), body, used);
+      if (r == 0) return 0;
+      if (r < 0) {
+        finish(true, "negotiate: bad chunked body");
+        return data.size();
+      }
+    } else {
+      std::size_t body_len = cl == std::string::npos ? 0 : std::strtoul(head.c_str() + cl + 17, nullptr, 10);
+      if (body_len > max_http_body) {
+        finish(true, "negotiate body too large");
+        return data.size();
+      }
+      if (data.size() < used + body_len) return 0;
+      body.assign(data.substr(used, body_len));
+      used += body_len;
     }
-    if (body_len > max_http_body) {
-      finish(true, "negotiate body too large");
-      return data.size();
-    }
-    if (data.size() < used + body_len) return 0;
-    std::string_view body = data.substr(used, body_len);
-    used += body_len;
     if (status != 200) {
       finish(true, "negotiate: HTTP status not 200");
       return data.size();

@@ -147,7 +147,10 @@ class coordinator final : public connection_events {
       w.gone = true;
       return;
     }
-    if (payload.size() == sizeof(worker_report)) std::memcpy(&w.latest, payload.data(), sizeof(worker_report));
+    if (payload.size() == sizeof(worker_report))
+      std::memcpy(&w.latest, payload.data(), sizeof(worker_report));
+    else if (payload.size() == sizeof(counters))
+      std::memcpy(&w.latest.c, payload.data(), sizeof(counters));
     if (type == ipc::ready) w.ready = true;
     if (type == ipc::result) w.has_result = true;
   }
@@ -205,6 +208,17 @@ class coordinator final : public connection_events {
   void begin_window() {
     auto t = totals();
     result_.receivers_at_go = t.conns_open;
+    if (t.conns_open == 0 && opts_.scenario != "churn") {
+      if (result_.first_error.empty()) {
+        for (auto& w : workers_)
+          if (w.latest.first_error[0]) {
+            result_.first_error = w.latest.first_error;
+            break;
+          }
+      }
+      std::fprintf(stderr, "actorhub-bench: no connection could be opened (%s)\n", result_.first_error.c_str());
+      return end_window();
+    }
     result_.srv_go = sample_processes(opts_.pids);
     go_ns_ = now_ns();
     phase_ = phase::measuring;

@@ -138,7 +138,11 @@ class worker final : public connection_events {
     if (!role_->connect_up_front()) report_.c.setup_pending = 0;
     report_.c.client_cpu_us = uint64_t(own_cpu_seconds() * 1e6);
     report_.c.measuring = ctx_.measuring ? 1 : 0;
-    ch_.send(type, &report_, sizeof report_);
+    // Progress carries only the counters; ready and result carry the histograms too.
+    if (type == ipc::progress)
+      ch_.send(type, &report_.c, sizeof report_.c);
+    else
+      ch_.send(type, &report_, sizeof report_);
   }
 
   void note_error(const char* why) {
