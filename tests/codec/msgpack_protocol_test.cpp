@@ -451,3 +451,24 @@ TEST(MsgpackLimits, RandomGarbageNeverCrashes) {
     EXPECT_TRUE(st || !st.error.empty());
   }
 }
+
+// A message decoded from one protocol is re-encoded for the other (fan-out to mixed clients).
+TEST(CrossProtocol, JsonToMessagePackAndBack) {
+  std::string json_wire =
+      "{\"type\":1,\"target\":\"Send\",\"arguments\":[\"你好\",{\"Name\":\"test\",\"Value\":42,\"L\":[1.5,null,true]},"
+      "18446744073709551615,-9223372036854775808]}\x1e";
+  auto from_json = parse_all(json_protocol(), json_wire);
+  ASSERT_TRUE(from_json.status) << from_json.status.error;
+  ASSERT_EQ(from_json.messages.size(), 1u);
+  auto via_mp = round_trip(mp(), from_json.messages[0]);
+  EXPECT_TRUE(same(via_mp, from_json.messages[0]));
+  EXPECT_EQ(write_one(json_protocol(), via_mp), json_wire);
+}
+
+TEST(CrossProtocol, MessagePackBinaryAndTimestampBecomeJsonStrings) {
+  completion_message c{{}, "1", std::nullopt,
+                       value(object{{"ByteArray", bytes{1, 2, 3}}, {"DateTime", timestamp{946684800, 0}}})};
+  auto back = round_trip(mp(), c);
+  EXPECT_EQ(write_one(json_protocol(), back),
+            "{\"type\":3,\"invocationId\":\"1\",\"result\":{\"ByteArray\":\"AQID\",\"DateTime\":\"2000-01-01T00:00:00Z\"}}\x1e");
+}
