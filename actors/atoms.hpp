@@ -1,0 +1,22 @@
+// CAF atoms of the hub layer's messages (at most 10 characters each).
+#pragma once
+
+#include "caf/atom.hpp"
+
+namespace actorhub {
+
+using ok_atom = caf::atom_constant<caf::atom("ok")>;
+using attach_atom = caf::atom_constant<caf::atom("attach")>;
+using detach_atom = caf::atom_constant<caf::atom("detach")>;
+using send_atom = caf::atom_constant<caf::atom("send")>;
+using join_atom = caf::atom_constant<caf::atom("join")>;
+using leave_atom = caf::atom_constant<caf::atom("leave")>;
+using invoke_atom = caf::atom_constant<caf::atom("invoke")>;
+using stats_atom = caf::atom_constant<caf::atom("stats")>;
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+using closed_atom = caf::atom_constant<caf::atom("closed")>;
+using timer_atom = caf::atom_constant<caf::atom("timer")>;
+using post_atom = caf::atom_constant<caf::atom("post")>;
+using expire_atom = caf::atom_constant<caf::atom("expire")>;
+
+}  // namespace actorhub

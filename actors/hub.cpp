@@ -1,0 +1,32 @@
+// The hub definition: a name, options, and the method table.
+#include "actors/hub.hpp"
+
+namespace actorhub {
+
+hub::hub(std::string name, hub_options options) : name_(std::move(name)), options_(options) {}
+
+hub& hub::on_connected(connected_handler f) {
+  connected_ = std::move(f);
+  return *this;
+}
+
+hub& hub::on_disconnected(disconnected_handler f) {
+  disconnected_ = std::move(f);
+  return *this;
+}
+
+const detail::method_entry* hub::find(const std::string& method) const {
+  auto i = methods_.find(method);
+  return i == methods_.end() ? nullptr : &i->second;
+}
+
+void hub::observe_durations(const std::function<std::function<void(double)>(const std::string&)>& make) {
+  for (auto& [name, entry] : methods_) entry.observe_duration = make(name);
+}
+
+void hub::add(detail::method_entry e) {
+  auto name = e.name;
+  methods_.insert_or_assign(std::move(name), std::move(e));
+}
+
+}  // namespace actorhub

@@ -1,0 +1,104 @@
+// A hub: a behaviour mapping method names to typed handlers ("hubs as actors"). Every handler runs inside the
+// calling connection's actor: the invocations of one connection run one after another (a later invocation
+// waits until the previous non-streaming one completed, deferred ones included; streaming methods start and
+// then run in the background), different connections run in parallel.
+//
+//   actorhub::hub chat("chat");
+//   chat.on("Send", [](actorhub::hub_call& c, std::string name, std::string msg) {
+//     c.clients().all().send("ReceiveMessage", name, msg);
+//   });
+//   chat.on("Echo", [](actorhub::hub_call&, std::string s) { return s; });
+//
+// Parameters convert with from_value<T> (std::string, bool, integers, double, value, array, object, bytes,
+// timestamp, std::vector<T>, std::optional<T>, your own specialisations); `incoming_stream` parameters bind
+// the invocation's client-to-server streams in order. Results convert with to_value<T>; return `deferred`
+// (from c.defer()) to complete later, or nothing for a void completion.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "actors/clients.hpp"
+#include "actors/convert.hpp"
+#include "actors/deferred.hpp"
+#include "actors/detail/method.hpp"
+#include "actors/detail/method_binding.hpp"
+#include "actors/errors.hpp"
+#include "actors/hub_call.hpp"
+#include "actors/incoming_stream.hpp"
+#include "actors/stream_writer.hpp"
+
+namespace actorhub {
+
+struct hub_options {
+  // Completion errors carry exception types and messages (hub_exception texts are always shown).
+  bool detailed_errors = false;
+  // Connections without a valid access token are refused (401).
+  bool require_authentication = false;
+  // Default timeout of client results (single_client_proxy::invoke).
+  std::chrono::milliseconds client_result_timeout{30'000};
+  // Invocations received but not started yet, per connection; more closes the connection.
+  std::size_t max_queued_invocations = 1024;
+  // Transport frames handed to a connection actor but not processed yet; more closes the connection.
+  std::size_t max_inflight_batches = 4096;
+  // Client-to-server stream items buffered before the method consumes them, per stream.
+  std::size_t max_buffered_stream_items = 1024;
+};
+
+class hub {
+ public:
+  using connected_handler = std::function<void(hub_call&)>;
+  using disconnected_handler = std::function<void(hub_call&, const std::optional<std::string>& error)>;
+
+  explicit hub(std::string name, hub_options options = {});
+
+  // A method: `R handler(hub_call&, Args...)`. Replaces an earlier method of the same name.
+  template <class F>
+  hub& on(std::string method, F handler) {
+    using traits = detail::callable_traits<F>;
+    add(detail::bind_method<F, typename traits::result>(std::move(method), std::move(handler),
+                                                        typename traits::args{}));
+    return *this;
+  }
+
+  // A streaming method: `void handler(hub_call&, stream_writer, Args...)`.
+  template <class F>
+  hub& stream(std::string method, F handler) {
+    using traits = detail::callable_traits<F>;
+    add(detail::bind_stream<F, typename traits::result>(std::move(method), std::move(handler),
+                                                        typename traits::args{}));
+    return *this;
+  }
+
+  // Runs in the new connection's actor once the connection is registered, before its first invocation.
+  hub& on_connected(connected_handler f);
+  // Runs in the connection's actor when it ended (`error` set when it ended with one), before it leaves its
+  // groups and user.
+  hub& on_disconnected(disconnected_handler f);
+
+  const std::string& name() const noexcept { return name_; }
+  hub_options& options() noexcept { return options_; }
+  const hub_options& options() const noexcept { return options_; }
+
+  const detail::method_entry* find(const std::string& method) const;
+  const connected_handler& connected() const noexcept { return connected_; }
+  const disconnected_handler& disconnected() const noexcept { return disconnected_; }
+  // Lets the runtime attach a duration observer (metrics) to each method.
+  void observe_durations(const std::function<std::function<void(double)>(const std::string& method)>& make);
+
+ private:
+  void add(detail::method_entry e);
+
+  std::string name_;
+  hub_options options_;
+  std::unordered_map<std::string, detail::method_entry> methods_;
+  connected_handler connected_;
+  disconnected_handler disconnected_;
+};
+
+}  // namespace actorhub

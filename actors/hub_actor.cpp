@@ -1,0 +1,186 @@
+// The hub's router: registry, users, group membership, and the fan-out of non-group sends.
+#include "actors/hub_actor.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "caf/send.hpp"
+#include "caf/stateful_actor.hpp"
+#include "caf/typed_event_based_actor.hpp"
+
+#include "actors/detail/exclusion.hpp"
+#include "actors/detail/group_actor.hpp"
+
+namespace actorhub {
+
+namespace {
+
+using detail::exclusion;
+using detail::group_actor;
+
+struct member {
+  hub_connection_ptr conn;
+  caf::actor actor;
+  std::string user;
+  std::vector<std::string> groups;  // usually few
+};
+
+struct group_entry {
+  group_actor actor;
+  std::unordered_set<std::string> members;  // connection ids; mirrors the group actor's member list
+};
+
+struct router_state {
+  std::string hub;
+  std::unordered_map<std::string, member> connections;
+  std::unordered_map<std::string, std::vector<std::string>> users;  // user id -> connection ids
+  std::unordered_map<std::string, group_entry> groups;
+  static inline const char* name = "actorhub.router";
+};
+
+using router_pointer = router_actor::stateful_pointer<router_state>;
+
+// `names` without duplicates, first occurrence first.
+std::vector<std::string> unique(std::vector<std::string> names) {
+  if (names.size() < 2) return names;
+  std::unordered_set<std::string> seen;
+  std::vector<std::string> out;
+  out.reserve(names.size());
+  for (auto& n : names)
+    if (seen.insert(n).second) out.push_back(std::move(n));
+  return out;
+}
+
+void remove_from_group(router_pointer self, const std::string& conn, const std::string& group) {
+  auto& st = self->state;
+  auto g = st.groups.find(group);
+  if (g == st.groups.end() || g->second.members.erase(conn) == 0) return;
+  self->send(g->second.actor, leave_atom::value, conn);
+  if (g->second.members.empty()) st.groups.erase(g);  // the group actor stops itself on the same leave
+  if (auto c = st.connections.find(conn); c != st.connections.end()) {
+    auto& gs = c->second.groups;
+    gs.erase(std::remove(gs.begin(), gs.end(), group), gs.end());
+  }
+}
+
+caf::result<ok_atom> send_to_groups(router_pointer self, send_target& t, const encoded_ptr& msg) {
+  auto& st = self->state;
+  std::vector<group_entry*> targets;
+  for (auto& name : unique(std::move(t.names)))
+    if (auto g = st.groups.find(name); g != st.groups.end()) targets.push_back(&g->second);
+  if (targets.empty()) return ok_atom::value;
+  if (targets.size() == 1) return self->delegate(targets.front()->actor, send_atom::value, std::move(t.excluded), msg);
+  // Several groups: a connection in more than one of them gets the message once. Each group skips the members
+  // an earlier group of this send already covers.
+  auto rp = self->make_response_promise<ok_atom>();
+  auto remaining = std::make_shared<std::size_t>(targets.size());
+  auto one_done = [rp, remaining]() mutable {
+    if (--*remaining == 0) rp.deliver(ok_atom::value);
+  };
+  std::unordered_set<std::string> covered;
+  for (auto* g : targets) {
+    auto excluded = t.excluded;
+    for (auto& id : g->members)
+      if (!covered.insert(id).second) excluded.push_back(id);
+    self->request(g->actor, caf::infinite, send_atom::value, std::move(excluded), msg)
+        .then([one_done](ok_atom) mutable { one_done(); }, [one_done](caf::error&) mutable { one_done(); });
+  }
+  return rp;
+}
+
+router_actor::behavior_type router_behavior(router_pointer self, std::string hub) {
+  self->state.hub = std::move(hub);
+  return {
+      [=](attach_atom, connection_entry& e) {
+        auto& st = self->state;
+        if (!e.user_id.empty()) st.users[e.user_id].push_back(e.connection_id);
+        auto id = e.connection_id;
+        st.connections.insert_or_assign(std::move(id), member{std::move(e.connection), std::move(e.actor),
+                                                              std::move(e.user_id), {}});
+        return ok_atom::value;
+      },
+      [=](detach_atom, const std::string& id) {
+        auto& st = self->state;
+        auto c = st.connections.find(id);
+        if (c == st.connections.end()) return;
+        for (auto& g : std::vector<std::string>(c->second.groups)) remove_from_group(self, id, g);
+        if (!c->second.user.empty()) {
+          if (auto u = st.users.find(c->second.user); u != st.users.end()) {
+            auto& ids = u->second;
+            ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
+            if (ids.empty()) st.users.erase(u);
+          }
+        }
+        st.connections.erase(c);
+      },
+      [=](send_atom, send_target& t, const encoded_ptr& msg) -> caf::result<ok_atom> {
+        auto& st = self->state;
+        exclusion skip(t.excluded);
+        switch (t.what) {
+          case send_target::kind::all:
+            for (auto& [id, m] : st.connections)
+              if (!skip(id)) m.conn->send(msg);
+            break;
+          case send_target::kind::connections:
+            for (auto& id : unique(std::move(t.names)))
+              if (auto c = st.connections.find(id); c != st.connections.end() && !skip(id)) c->second.conn->send(msg);
+            break;
+          case send_target::kind::users:
+            for (auto& user : unique(std::move(t.names)))
+              if (auto u = st.users.find(user); u != st.users.end())
+                for (auto& id : u->second)
+                  if (!skip(id)) st.connections.at(id).conn->send(msg);
+            break;
+          case send_target::kind::groups:
+            return send_to_groups(self, t, msg);
+        }
+        return ok_atom::value;
+      },
+      [=](join_atom, std::string& conn, std::string& group) {
+        auto& st = self->state;
+        auto c = st.connections.find(conn);
+        if (c == st.connections.end()) return ok_atom::value;  // not (or no longer) here
+        auto& g = st.groups[group];
+        if (!g.members.insert(conn).second) return ok_atom::value;  // already a member
+        if (!g.actor) g.actor = self->spawn<caf::linked>(detail::group_behavior, group);
+        c->second.groups.push_back(group);
+        // The group actor applies it before any later send this router forwards to it.
+        self->send(g.actor, join_atom::value, std::move(conn), c->second.conn);
+        return ok_atom::value;
+      },
+      [=](leave_atom, const std::string& conn, const std::string& group) {
+        remove_from_group(self, conn, group);
+        return ok_atom::value;
+      },
+      [=](invoke_atom, const std::string& conn, client_invocation& inv) -> caf::result<client_result> {
+        auto c = self->state.connections.find(conn);
+        if (c == self->state.connections.end())
+          return client_result::failure(client_result::status::no_connection,
+                                        "Connection '" + conn + "' does not exist.");
+        auto rp = self->make_response_promise<client_result>();
+        return rp.delegate(c->second.actor, invoke_atom::value, std::move(inv));
+      },
+      [=](stats_atom) {
+        auto& st = self->state;
+        return router_stats{st.connections.size(), st.users.size(), st.groups.size()};
+      },
+      [=](shutdown_atom) {
+        for (auto& [id, m] : self->state.connections) {
+          m.conn->close();
+          caf::anon_send(m.actor, closed_atom::value, false, std::string());
+        }
+        self->quit(caf::exit_reason::user_shutdown);  // takes the linked group actors along
+      },
+  };
+}
+
+}  // namespace
+
+router_actor spawn_hub_router(caf::actor_system& sys, std::string hub_name) {
+  return sys.spawn(router_behavior, std::move(hub_name));
+}
+
+}  // namespace actorhub

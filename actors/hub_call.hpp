@@ -1,0 +1,69 @@
+// The context of one hub method call (like ASP.NET Core's Hub.Context + Clients + Groups). It lives in the
+// calling connection's actor: use it (and copies of it) only from that actor, i.e. inside handlers and the
+// callbacks they register (after(), client results, stream callbacks). From other threads use executor().
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "caf/actor_addr.hpp"
+#include "caf/fwd.hpp"
+
+#include "actors/clients.hpp"
+#include "net/connection_info.hpp"
+
+namespace actorhub {
+
+namespace detail {
+class connection_runtime;
+struct invocation_state;
+}  // namespace detail
+
+class deferred;
+
+// Runs functions in a connection's actor; thread-safe; a no-op once the connection is gone.
+class connection_executor {
+ public:
+  connection_executor() = default;
+  explicit connection_executor(caf::actor_addr actor) : actor_(std::move(actor)) {}
+  // Returns false when the connection is already gone.
+  bool post(std::function<void()> f) const;
+
+ private:
+  caf::actor_addr actor_;  // weak: the executor never keeps a connection alive
+};
+
+class hub_call {
+ public:
+  hub_call(std::shared_ptr<detail::connection_runtime> rt, std::shared_ptr<detail::invocation_state> inv);
+
+  const std::string& connection_id() const noexcept;
+  const std::string& user_id() const noexcept;  // "" when anonymous
+  const connection_info& info() const noexcept;  // transport, protocol, claims, headers, query, cookies
+  const std::string& hub_name() const noexcept;
+  const std::string& method() const noexcept;    // "" in on_connected / on_disconnected
+  const std::optional<std::string>& invocation_id() const noexcept;  // none for non-blocking invocations
+
+  hub_clients clients() const;
+  group_manager groups() const;
+
+  // Completes the invocation later: return the deferred (or just keep it) and resolve/fail it in a callback.
+  deferred defer();
+  // Runs `f` in this connection's actor after `delay` (a CAF delayed message); dropped once the connection
+  // is gone. An exception escaping `f` fails this invocation if it is still running.
+  void after(std::chrono::milliseconds delay, std::function<void()> f) const;
+  connection_executor executor() const;
+  // The connection actor, e.g. for self()->request(user_actor, ...). Valid while the connection lives.
+  caf::event_based_actor* self() const noexcept;
+  // Closes the connection (like Context.Abort()).
+  void abort(std::optional<std::string> error = std::nullopt) const;
+
+ private:
+  std::shared_ptr<detail::connection_runtime> rt_;
+  std::shared_ptr<detail::invocation_state> inv_;
+};
+
+}  // namespace actorhub

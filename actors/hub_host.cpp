@@ -1,0 +1,76 @@
+// hub_endpoint for the hub layer: connection actors in, transport events as actor messages.
+#include "actors/hub_host.hpp"
+
+#include "caf/actor_system.hpp"
+#include "caf/send.hpp"
+
+#include "actors/detail/connection_actor.hpp"
+#include "actors/detail/messages.hpp"
+#include "actors/hub_actor.hpp"
+
+namespace actorhub {
+
+namespace {
+
+class connection_inbound : public hub_inbound {
+ public:
+  connection_inbound(caf::actor actor, hub_connection_ptr conn, std::shared_ptr<std::atomic<std::size_t>> inflight,
+                     std::size_t max_inflight)
+      : actor_(std::move(actor)), conn_(std::move(conn)), inflight_(std::move(inflight)), max_(max_inflight) {}
+
+  ~connection_inbound() override {
+    // A transport that forgot on_closed must not leave the connection registered forever.
+    if (!closed_) caf::anon_send(actor_, closed_atom::value, false, std::string());
+  }
+
+  void on_messages(std::vector<hub_message>&& batch) override {
+    if (closed_ || batch.empty()) return;
+    // The actor's mailbox is bounded by closing a connection that floods it faster than it is served.
+    if (inflight_->fetch_add(1, std::memory_order_relaxed) >= max_) {
+      inflight_->fetch_sub(1, std::memory_order_relaxed);
+      conn_->close(std::string("The server cannot process messages this fast."));
+      return;
+    }
+    caf::anon_send(actor_, detail::inbound_batch{std::move(batch)});
+  }
+
+  void on_closed(std::optional<std::string> error) override {
+    if (closed_) return;
+    closed_ = true;
+    caf::anon_send(actor_, closed_atom::value, error.has_value(), error.value_or(std::string()));
+  }
+
+ private:
+  caf::actor actor_;
+  hub_connection_ptr conn_;
+  std::shared_ptr<std::atomic<std::size_t>> inflight_;
+  std::size_t max_;
+  bool closed_ = false;  // on_messages/on_closed are never concurrent for one connection
+};
+
+}  // namespace
+
+hub_host::hub_host(caf::actor_system& sys, std::shared_ptr<const hub> def)
+    : sys_(sys), def_(std::move(def)), router_(spawn_hub_router(sys, def_->name())) {}
+
+hub_host::~hub_host() { shutdown(); }
+
+bool hub_host::requires_authentication() const noexcept { return def_->options().require_authentication; }
+
+std::unique_ptr<hub_inbound> hub_host::connect(hub_connection_ptr conn) {
+  auto inflight = std::make_shared<std::atomic<std::size_t>>(0);
+  auto actor = detail::spawn_connection_actor(sys_, def_, router_, conn, inflight);
+  return std::make_unique<connection_inbound>(std::move(actor), std::move(conn), std::move(inflight),
+                                              def_->options().max_inflight_batches);
+}
+
+hub_context hub_host::context() const {
+  return hub_context(sys_, router_, def_->name(), def_->options().client_result_timeout);
+}
+
+void hub_host::shutdown() {
+  if (stopped_.exchange(true)) return;
+  caf::anon_send(router_, shutdown_atom::value);
+}
+
+}  // namespace actorhub

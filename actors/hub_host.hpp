@@ -1,0 +1,41 @@
+// Serves one hub on an actor system: the hub_endpoint the server calls for each new connection. It owns the
+// hub's router (hub actor) and spawns one connection actor per connection.
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include "caf/fwd.hpp"
+
+#include "actors/hub.hpp"
+#include "actors/hub_context.hpp"
+#include "actors/router.hpp"
+#include "net/hub_connection.hpp"
+
+namespace actorhub {
+
+class hub_host : public hub_endpoint {
+ public:
+  hub_host(caf::actor_system& sys, std::shared_ptr<const hub> def);
+  ~hub_host() override;
+  hub_host(const hub_host&) = delete;
+  hub_host& operator=(const hub_host&) = delete;
+
+  bool requires_authentication() const noexcept override;
+  // Spawns the connection actor; the returned receiver forwards each batch as ONE actor message.
+  std::unique_ptr<hub_inbound> connect(hub_connection_ptr conn) override;
+
+  const hub& definition() const noexcept { return *def_; }
+  const router_actor& router() const noexcept { return router_; }
+  hub_context context() const;
+  // Closes the connections still registered and stops the router (idempotent).
+  void shutdown();
+
+ private:
+  caf::actor_system& sys_;
+  std::shared_ptr<const hub> def_;
+  router_actor router_;
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace actorhub

@@ -1,0 +1,82 @@
+// The router boundary: what a connection actor (and a hub_context) asks of "the hub".
+//
+// A router owns the hub's registry: connections (id -> transport handle + connection actor + user), users ->
+// connections, and groups -> members. Everything that addresses other connections goes through it:
+// sends to target sets, group membership, and client results (invocations of a client method that wait for
+// the client's Completion). It is a CAF typed actor, so any implementation of the same signatures can stand
+// behind a hub: the local hub actor (actors/hub_actor.hpp), later a cluster node router (local registry plus
+// one forwarded message per remote node that has targets) or a gateway proxy (each request becomes one
+// Cap'n Proto message to the gateway, which fans out). Callers depend only on this file.
+//
+// Contract of each message:
+//  attach(entry)             -> ok   the connection is registered (sends reach it) before `ok` arrives.
+//  detach(connection_id)             the connection leaves the registry, its user and every group.
+//  send(target, msg)         -> ok   `msg` was handed to the outbound queue of every connection in `target`
+//                                    (exactly once each, `excluded` never) when `ok` arrives. Fire-and-forget
+//                                    callers use anon_send. Sends from one sender to one target kind (and the
+//                                    same group) keep their order.
+//  join / leave(conn, group) -> ok   membership changed (idempotent; names are case-sensitive); every send
+//                                    issued after `ok` sees the change. Unknown connections are ignored.
+//  invoke(conn, inv)         -> client_result   a client result from connection `conn`.
+//  stats()                   -> router_stats    sizes of the registry (tests, diagnostics).
+//  shutdown                          closes the remaining connections and stops the router.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include "caf/actor.hpp"
+#include "caf/allowed_unsafe_message_type.hpp"
+#include "caf/replies_to.hpp"
+#include "caf/typed_actor.hpp"
+
+#include "actors/atoms.hpp"
+#include "actors/client_result.hpp"
+#include "actors/send_target.hpp"
+#include "net/encoded_message.hpp"
+#include "net/hub_connection.hpp"
+
+namespace actorhub {
+
+// A connection as the router knows it. `actor` receives invoke requests (client results).
+struct connection_entry {
+  std::string connection_id;
+  std::string user_id;  // "" when anonymous
+  hub_connection_ptr connection;
+  caf::actor actor;
+};
+
+// A server-to-client invocation that expects the client's Completion.
+struct client_invocation {
+  std::string target;
+  array arguments;
+  std::chrono::milliseconds timeout{30'000};
+};
+
+struct router_stats {
+  std::size_t connections = 0;
+  std::size_t users = 0;
+  std::size_t groups = 0;
+};
+
+using router_actor = caf::typed_actor<
+    caf::replies_to<attach_atom, connection_entry>::with<ok_atom>,
+    caf::reacts_to<detach_atom, std::string>,
+    caf::replies_to<send_atom, send_target, encoded_ptr>::with<ok_atom>,
+    caf::replies_to<join_atom, std::string, std::string>::with<ok_atom>,
+    caf::replies_to<leave_atom, std::string, std::string>::with<ok_atom>,
+    caf::replies_to<invoke_atom, std::string, client_invocation>::with<client_result>,
+    caf::replies_to<stats_atom>::with<router_stats>,
+    caf::reacts_to<shutdown_atom>>;
+
+}  // namespace actorhub
+
+// Local-only message types: shared pointers to transport handles and encoded messages never leave the process
+// (a remote router serializes the message itself, e.g. as Cap'n Proto, at its own boundary).
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorhub::connection_entry)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorhub::client_invocation)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorhub::client_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorhub::router_stats)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorhub::send_target)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorhub::encoded_ptr)
