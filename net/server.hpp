@@ -10,6 +10,7 @@
 
 #include "net/http_types.hpp"
 #include "net/hub_connection.hpp"
+#include "net/raw_connection.hpp"
 #include "net/server_options.hpp"
 
 namespace actorhub {
@@ -36,14 +37,21 @@ class server {
   void add_route(std::string prefix, http_handler handler);
   // GET requests under `prefix` are served from files in `dir` ("/" serves dir/index.html). Before listen().
   void serve_static(std::string prefix, std::filesystem::path dir);
-  // Body of `GET /healthz` (a JSON object); the default is {"status":"ok"}.
+  // Body of `GET /healthz` (a JSON object); the default is {"status":"ok"}. A route registered for
+  // "/healthz" with add_route takes precedence (e.g. to answer 503).
   void set_health(std::function<std::string()> body);
+  // A raw connection endpoint at `path` (negotiate + transports, no hub protocol). Before listen().
+  void add_raw_endpoint(std::string path, std::shared_ptr<raw_endpoint> endpoint, unsigned transports = all_transports);
+  // Called on every negotiate response of a registered hub/endpoint (any status), e.g. to add Set-Cookie
+  // headers. Before listen().
+  void set_negotiate_decorator(std::function<void(const http_request&, http_response&)> decorate);
 
   // Binds and listens; returns an error (e.g. address in use) instead of throwing.
   std::error_code listen();
   std::uint16_t port() const noexcept;  // the bound port (useful with port 0)
 
-  // Runs the I/O threads; returns after stop() has completed.
+  // Runs the I/O threads (the caller's thread is one of them); returns after stop() has completed.
+  // Destroy the server only after run() returned (or when it never ran).
   void run();
   // Thread-safe: sends every client a Close message, closes transports, stops accepting, ends run().
   void stop();

@@ -25,6 +25,7 @@ struct server_options {
   std::size_t max_request_body = 1024 * 1024;             // POST bodies (sends over SSE/LP)
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_pending_connections = 100'000;          // negotiated but not yet connected
+  std::size_t stateful_reconnect_buffer = 100'000;        // unacknowledged outbound bytes kept for a reconnect
 
   std::string access_key;  // HS256 key for access tokens; empty: every presented token is rejected
 };

@@ -1,0 +1,15 @@
+// One accepted HTTP connection: requests (keep-alive), routing, and hand-off to the WebSocket and
+// Server-Sent Events transports. The only declaration here is free of Beast; the Beast code stays in the .cpp.
+#pragma once
+
+#include <memory>
+
+#include <boost/asio/ip/tcp.hpp>
+
+namespace actorhub::transport {
+
+struct server_state;
+
+void start_http_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<server_state> st);
+
+}  // namespace actorhub::transport

@@ -1,0 +1,20 @@
+// The WebSocket transport of one session (Beast): accept, read frames into the session, write coalesced
+// batches, close. Included by the HTTP session only.
+#pragma once
+
+#include <memory>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+namespace actorhub::transport {
+
+class session;
+
+// Takes over `socket` after an upgrade request the hub routes accepted. `resume`: a stateful reconnect.
+void start_websocket(boost::asio::ip::tcp::socket socket,
+                     boost::beast::http::request<boost::beast::http::string_body> req, std::shared_ptr<session> s,
+                     bool resume);
+
+}  // namespace actorhub::transport
