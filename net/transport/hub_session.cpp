@@ -25,11 +25,9 @@ hub_session::~hub_session() = default;
 bool hub_session::send(const encoded_ptr& msg) {
   if (!msg) return false;
   auto type = msg->type();
-  shared_bytes bytes = msg->bytes(*protocol_);
-  std::size_t n = bytes ? bytes->size() : 0;
-  bool ok = enqueue(std::move(bytes), protocol_->binary(), is_trackable(type));
-  if (ok)
-    if (auto* m = hub().metrics) m->sent(type == message_type::invocation ? 1 : 0, n);
+  bool ok = enqueue(msg->bytes(*protocol_), protocol_->binary(), is_trackable(type));
+  if (ok && type == message_type::invocation)
+    if (auto* m = hub().metrics) m->sent(1, 0);  // bytes are counted per written batch
   return ok;
 }
 

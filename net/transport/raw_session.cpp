@@ -9,11 +9,7 @@ namespace actorhub::transport {
 raw_session::~raw_session() = default;
 
 bool raw_session::send(std::string data, bool binary) {
-  std::size_t n = data.size();
-  bool ok = enqueue(std::make_shared<const std::string>(std::move(data)), binary, false);
-  if (ok)
-    if (auto* m = hub().metrics) m->sent(0, n);
-  return ok;
+  return enqueue(std::make_shared<const std::string>(std::move(data)), binary, false);
 }
 
 void raw_session::close() { begin_close(std::nullopt, close_cause::normal, false); }

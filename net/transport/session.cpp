@@ -138,11 +138,14 @@ bool session::take(const transport_link* link, batch& b) {
 }
 
 void session::written(const transport_link* link, std::size_t bytes) {
-  std::lock_guard<std::mutex> lk(mu_);
-  if (link != link_.get()) return;
-  queue_.written(bytes);
-  write_started_.store(0, std::memory_order_relaxed);
-  update_stall(now_ms());
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (link != link_.get()) return;
+    queue_.written(bytes);
+    write_started_.store(0, std::memory_order_relaxed);
+    update_stall(now_ms());
+  }
+  if (auto* m = hub().metrics) m->sent(0, bytes);  // one update per batch, not per record
 }
 
 void session::idle(const transport_link* link) {

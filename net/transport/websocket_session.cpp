@@ -20,7 +20,7 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-constexpr std::size_t keep_read_buffer = 16 * 1024;  // larger read buffers are released after use
+constexpr std::size_t keep_read_buffer = 4096;  // larger read buffers are released after use (idle connections stay small)
 
 class websocket_link final : public transport_link, public std::enable_shared_from_this<websocket_link> {
  public:
