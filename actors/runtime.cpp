@@ -68,11 +68,18 @@ hub_context runtime::context(const std::string& hub_name) const {
   return i == hosts_.end() ? hub_context{} : i->second->context();
 }
 
-std::error_code runtime::start() {
+std::error_code runtime::start(std::string* what) {
   if (started_) return {};
-  if (auto ec = server_->listen()) return ec;
-  if (!opts_.metrics_address.empty())
-    if (auto ec = metrics_->expose(opts_.metrics_address)) return ec;
+  if (auto ec = server_->listen()) {
+    if (what) *what = "http " + opts_.server.address + ":" + std::to_string(opts_.server.port);
+    return ec;
+  }
+  if (!opts_.metrics_address.empty()) {
+    if (auto ec = metrics_->expose(opts_.metrics_address)) {
+      if (what) *what = "metrics " + opts_.metrics_address;
+      return ec;
+    }
+  }
   started_ = true;
   return {};
 }

@@ -53,8 +53,9 @@ class runtime {
   actorhub::metrics& metrics() noexcept { return *metrics_; }
   const runtime_options& options() const noexcept { return opts_; }
 
-  // Binds the HTTP port (and the metrics port). Returns the error instead of throwing.
-  std::error_code start();
+  // Binds the HTTP port (and the metrics port). Returns the error instead of throwing; `what` (optional) names
+  // the address that failed ("http 127.0.0.1:5000" / "metrics 127.0.0.1:9100").
+  std::error_code start(std::string* what = nullptr);
   // Serves until SIGTERM/SIGINT or stop(); then closes every client (Close message), stops the hubs and
   // returns 0. Calls start() first if needed (1 when that fails).
   int run();

@@ -1,0 +1,140 @@
+// Strict flag parsing: every problem is one line of text, never an exception.
+#include "flags.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <optional>
+
+namespace conformance {
+
+namespace {
+
+std::optional<std::uint64_t> parse_unsigned(const std::string& s, std::uint64_t max) {
+  if (s.empty() || s.size() > 20) return std::nullopt;
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || v > max) return std::nullopt;
+  return v;
+}
+
+// HOST:PORT with a host of letters, digits, '.', '-' (or a bracketed IPv6 literal) and a port 0..65535.
+std::optional<address> parse_address(const std::string& s) {
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0) return std::nullopt;
+  address a;
+  a.host = s.substr(0, colon);
+  if (a.host.front() == '[') {
+    if (a.host.size() < 3 || a.host.back() != ']') return std::nullopt;
+    a.host = a.host.substr(1, a.host.size() - 2);
+    for (char c : a.host)
+      if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.') return std::nullopt;
+  } else {
+    for (char c : a.host)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-') return std::nullopt;
+  }
+  auto port = parse_unsigned(s.substr(colon + 1), 65535);
+  if (!port) return std::nullopt;
+  a.port = static_cast<std::uint16_t>(*port);
+  return a;
+}
+
+// Positive seconds, fractions allowed ("0.5").
+std::optional<std::chrono::milliseconds> parse_seconds(const std::string& s) {
+  if (s.empty() || s.size() > 16) return std::nullopt;
+  for (char c : s)
+    if (!std::isdigit(static_cast<unsigned char>(c)) && c != '.') return std::nullopt;
+  char* end = nullptr;
+  double v = std::strtod(s.c_str(), &end);
+  if (end != s.c_str() + s.size() || !std::isfinite(v) || v <= 0 || v > 86400) return std::nullopt;
+  return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(v * 1000)));
+}
+
+}  // namespace
+
+const char* usage() {
+  return "usage: conformance-hub --http HOST:PORT [--name NAME] [--access-key KEY] [--metrics HOST:PORT]\n"
+         "                       [--keep-alive-interval SEC] [--client-timeout SEC] [--max-message-size BYTES]\n";
+}
+
+bool parse_flags(const std::vector<std::string>& args, flags& out, std::string& error) {
+  bool have_http = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string flag = args[i];
+    std::optional<std::string> inline_value;
+    if (auto eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string::npos) {
+      inline_value = flag.substr(eq + 1);
+      flag = flag.substr(0, eq);
+    }
+    if (flag == "-h" || flag == "--help") {
+      out.help = true;
+      continue;
+    }
+    static const char* known[] = {"--http", "--name", "--access-key", "--metrics", "--keep-alive-interval",
+                                  "--client-timeout", "--max-message-size", "--node", "--join", "--service"};
+    bool is_known = false;
+    for (auto* k : known) is_known = is_known || flag == k;
+    if (!is_known) {
+      error = "unknown flag '" + flag + "' (see --help)";
+      return false;
+    }
+    std::string v;
+    if (inline_value) {
+      v = *inline_value;
+    } else if (i + 1 < args.size()) {
+      v = args[++i];
+    } else {
+      error = "missing value for " + flag;
+      return false;
+    }
+    if (flag == "--node" || flag == "--join" || flag == "--service") {
+      error = flag + " is not available yet: this build serves a single node";
+      return false;
+    }
+    if (flag == "--http") {
+      auto a = parse_address(v);
+      if (!a) {
+        error = "malformed --http value '" + v + "' (expected HOST:PORT)";
+        return false;
+      }
+      out.http = *a;
+      have_http = true;
+    } else if (flag == "--metrics") {
+      auto a = parse_address(v);
+      if (!a) {
+        error = "malformed --metrics value '" + v + "' (expected HOST:PORT)";
+        return false;
+      }
+      out.metrics = a->text();
+    } else if (flag == "--name") {
+      if (v.empty()) {
+        error = "--name must not be empty";
+        return false;
+      }
+      out.name = v;
+    } else if (flag == "--access-key") {
+      out.access_key = v;
+    } else if (flag == "--keep-alive-interval" || flag == "--client-timeout") {
+      auto d = parse_seconds(v);
+      if (!d) {
+        error = "malformed " + flag + " value '" + v + "' (expected positive seconds)";
+        return false;
+      }
+      (flag == "--keep-alive-interval" ? out.keep_alive_interval : out.client_timeout) = *d;
+    } else if (flag == "--max-message-size") {
+      auto n = parse_unsigned(v, std::uint64_t{1} << 30);
+      if (!n || *n == 0) {
+        error = "malformed --max-message-size value '" + v + "' (expected bytes, 1 .. 2^30)";
+        return false;
+      }
+      out.max_message_size = static_cast<std::size_t>(*n);
+    }
+  }
+  if (!have_http && !out.help) {
+    error = "missing required flag --http HOST:PORT";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace conformance

@@ -1,0 +1,34 @@
+// Command line of conformance-hub (CONTRACT.md §1).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace conformance {
+
+struct address {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string text() const { return host + ":" + std::to_string(port); }
+};
+
+struct flags {
+  address http;
+  std::string name;  // empty: pick a unique one
+  std::string access_key;
+  std::string metrics;  // "host:port" or empty
+  std::chrono::milliseconds keep_alive_interval{15'000};
+  std::chrono::milliseconds client_timeout{30'000};
+  std::size_t max_message_size = 32 * 1024;
+  bool help = false;
+};
+
+// Parses argv; on a bad command line returns false with a one-line `error`.
+bool parse_flags(const std::vector<std::string>& args, flags& out, std::string& error);
+
+const char* usage();
+
+}  // namespace conformance
