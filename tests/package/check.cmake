@@ -20,5 +20,5 @@ endif()
 step("configure the consumer" ${CMAKE_COMMAND} -S "${CONSUMER_DIR}" -B "${WORK_DIR}/build" -G "${GENERATOR}"
      "-DCMAKE_PREFIX_PATH=${prefix};${EXTRA_PREFIX}" -DCMAKE_BUILD_TYPE=Release)
 step("build the consumer" ${CMAKE_COMMAND} --build "${WORK_DIR}/build")
-step("run the consumer" "${WORK_DIR}/build/echo_hub" --check)
+step("run the consumer" "${WORK_DIR}/build/chat_hub" --check)
 message(STATUS "${step_output}")

@@ -72,6 +72,7 @@ async function openChat(transport, name) {
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`); });
   await page.goto(`${base}/?transport=${transport}`);
   await page.locator('body[data-state="connected"]').waitFor({ timeout: 15000 }).catch(async (e) => {
     throw new Error(`${name}: page did not connect over ${transport}: ${e.message}\n` +
