@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "actors/runtime.hpp"
+#include "echo_endpoint.hpp"
 #include "flags.hpp"
 #include "hubs.hpp"
 #include "routes.hpp"
@@ -39,6 +40,8 @@ int serve(const conformance::flags& f) {
   conformance::add_health(rt.http(), f.name);
   conformance::add_client_result_route(rt.http(), test_hub);
   conformance::add_redirect_route(rt.http());
+  conformance::add_negotiate_cookies(rt.http());
+  rt.http().add_raw_endpoint("/echo", conformance::make_echo_endpoint());
 
   std::string what;
   if (auto ec = rt.start(&what)) {

@@ -76,4 +76,12 @@ void add_redirect_route(server& http) {
   });
 }
 
+void add_negotiate_cookies(server& http) {
+  http.set_negotiate_decorator([](const http_request&, http_response& res) {
+    res.headers.emplace_back("Set-Cookie", "testCookie=testValue; Path=/");
+    res.headers.emplace_back("Set-Cookie", "testCookie2=testValue2; Path=/");
+    res.headers.emplace_back("Set-Cookie", "expiredCookie=doesntmatter; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT");
+  });
+}
+
 }  // namespace conformance

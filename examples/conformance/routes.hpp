@@ -14,5 +14,7 @@ void add_health(actorhub::server& http, const std::string& name);
 void add_client_result_route(actorhub::server& http, actorhub::hub_context test_hub);
 // POST /redirect/negotiate?baseUrl=B -> {"url":"B/testhub?numRedirects=N"}
 void add_redirect_route(actorhub::server& http);
+// Every negotiate response sets testCookie, testCookie2 and an already expired expiredCookie.
+void add_negotiate_cookies(actorhub::server& http);
 
 }  // namespace conformance
