@@ -57,7 +57,8 @@ options:
   --group-size S         members per group (default 10)
   --warmup N             broadcast: N unmeasured messages first, all delivered before measuring (default 0)
   --procs N              client worker processes (default: enough for <= 15,000 connections each)
-  --src-addrs N          spread source addresses over N addresses in 127.0.0.0/8 (default: auto)
+  --src-addrs N          spread source addresses over N addresses in 127.0.0.0/8 (default: one per
+                         5,000 connections, 16 for churn)
   --pid PID[,PID...]     server process(es): CPU time per delivered message and RSS per connection
   --label NAME           server name in the output (default from --peer)
   --timeout S            hard limit for the whole run (default 180, max 1800)
