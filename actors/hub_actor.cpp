@@ -132,7 +132,7 @@ router_actor::behavior_type router_behavior(router_pointer self, std::string hub
             for (auto& user : unique(std::move(t.names)))
               if (auto u = st.users.find(user); u != st.users.end())
                 for (auto& id : u->second)
-                  if (!skip(id)) st.connections.at(id).conn->send(msg);
+                  if (auto c = st.connections.find(id); c != st.connections.end() && !skip(id)) c->second.conn->send(msg);
             break;
           case send_target::kind::groups:
             return send_to_groups(self, t, msg);
