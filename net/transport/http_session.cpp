@@ -275,7 +275,8 @@ class http_session final : public transport_link, public std::enable_shared_from
     net::async_write(stream_, net::buffer(out_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
       self->writing_ = false;
       if (ec) {
-        self->sse_gone(false, ec);
+        self->close_socket();
+        self->sse_->abort(std::nullopt, close_cause::normal);  // never attached: end it here
         return;
       }
       self->sse_->attach(self);

@@ -177,24 +177,26 @@ transport_open open_transport(const std::shared_ptr<server_state>& st, const hub
     out.refused = text_response(404, std::string(transport_name(kind)) + " transport not supported by this end point type");
     return out;
   }
-  if (st->stopping.load()) {
+  // SSE and long-polling sessions get their own strand; a WebSocket session uses its socket's.
+  auto strand_for = [&] { return kind == transport_kind::websockets ? exec : net::make_strand(st->ioc); };
+  auto shutting_down = [&] {
     out.refused = text_response(503, "The server is shutting down");
     return out;
-  }
-  if (kind != transport_kind::websockets) exec = net::make_strand(st->ioc);
+  };
   auto id = req.query_value("id");
   if (!id || id->empty()) {
     if (kind != transport_kind::websockets) {
       out.refused = text_response(400, "Connection ID required");
       return out;
     }
+    if (st->stopping.load()) return shutting_down();
     // WebSockets without negotiate (skipNegotiation): a new connection.
     auto slot = std::make_shared<connection_slot>();
     slot->id = random_id(16);
     slot->token = random_id(16);
     slot->hub = &hub;
     slot->created_ms = now_ms();
-    slot->s = make_session(st, slot, kind, std::move(exec), make_info(*slot, hub, req, kind, auth));
+    slot->s = make_session(st, slot, kind, strand_for(), make_info(*slot, hub, req, kind, auth));
     st->connections.add_live(slot);
     out.s = slot->s;
     out.created = true;
@@ -205,8 +207,10 @@ transport_open open_transport(const std::shared_ptr<server_state>& st, const hub
     out.refused = text_response(404, "No Connection with that ID");
     return out;
   }
+  // New connections are refused while stopping; existing ones keep polling to receive their Close.
+  if (!slot->s && st->stopping.load()) return shutting_down();
   auto [s, created] = st->connections.bind(
-      slot, [&] { return make_session(st, slot, kind, exec, make_info(*slot, hub, req, kind, auth)); });
+      slot, [&] { return make_session(st, slot, kind, strand_for(), make_info(*slot, hub, req, kind, auth)); });
   if (!s) {
     out.refused = text_response(404, "No Connection with that ID");
     return out;

@@ -180,6 +180,9 @@ void hub_session::messages(std::string_view data) {
 }
 
 void hub_session::deliver_closed(std::optional<std::string> error) {
+  if (counted_open_)
+    if (auto* m = hub().metrics) m->connection_closed();
+  counted_open_ = false;
   if (inbound_) {
     try {
       inbound_->on_closed(std::move(error));
@@ -188,9 +191,6 @@ void hub_session::deliver_closed(std::optional<std::string> error) {
     }
     inbound_.reset();
   }
-  if (counted_open_)
-    if (auto* m = hub().metrics) m->connection_closed();
-  counted_open_ = false;
 }
 
 shared_bytes hub_session::close_record(const std::optional<std::string>& error, bool allow_reconnect) {

@@ -101,6 +101,11 @@ void long_polling_link::flush() {
     respond(std::move(r));
     s->written(this, b.bytes);
     s->idle(this);
+    if (s->current_phase() == session::phase::closing && s->state().stopping.load()) {
+      // Shutting down: the Close went out with this poll; no need to wait for a last poll's 204.
+      ended_ = true;
+      s->transport_closed(shared_from_this(), true, std::nullopt);
+    }
     return;
   }
   if (b.finishing) {

@@ -15,7 +15,7 @@ bool raw_session::send(std::string data, bool binary) {
 void raw_session::close() { begin_close(std::nullopt, close_cause::normal, false); }
 
 void raw_session::opened_transport() {
-  if (opened_) return;
+  if (opened_ || current_phase() != phase::connecting) return;
   opened_ = true;
   set_open();
   if (auto* m = hub().metrics) m->connection_opened();
@@ -40,6 +40,8 @@ void raw_session::on_data(std::string_view data, bool binary) {
 }
 
 void raw_session::deliver_closed(std::optional<std::string> error) {
+  if (opened_)
+    if (auto* m = hub().metrics) m->connection_closed();
   if (receiver_) {
     try {
       receiver_->on_closed(std::move(error));
@@ -47,9 +49,6 @@ void raw_session::deliver_closed(std::optional<std::string> error) {
     }
     receiver_.reset();
   }
-  if (opened_)
-    if (auto* m = hub().metrics) m->connection_closed();
-  opened_ = false;
 }
 
 }  // namespace actorhub::transport

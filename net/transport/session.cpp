@@ -244,7 +244,9 @@ void session::begin_close(std::optional<std::string> error, close_cause cause, b
       if (auto rec = close_record(error, allow_reconnect)) queue_.force_push({std::move(rec), binary_records()});
     finishing_ = true;
     if (!link_) {
-      finalize_now = true;
+      // A stateful session between transports ends now; a new one whose first transport is still being
+      // set up finishes when it attaches (or when the closing grace runs out).
+      finalize_now = rbuf_ != nullptr;
     } else if (!write_scheduled_) {
       write_scheduled_ = true;
       wake = link_;
@@ -308,8 +310,11 @@ void session::tick(std::int64_t now) {
   }
   if (auto l = link()) l->tick(now);
   if (ph == phase::connecting) {
-    if (uses_handshake() && now - created_.load() > ms(o.handshake_timeout)) {
-      if (auto* m = hub().metrics) m->handshake_failures->Increment();
+    // No handshake in time (raw sessions leave this phase when their transport attaches; one still here
+    // lost its transport before that).
+    if (now - created_.load() > ms(o.handshake_timeout)) {
+      if (uses_handshake())
+        if (auto* m = hub().metrics) m->handshake_failures->Increment();
       abort(std::nullopt, close_cause::handshake);
     }
     return;

@@ -212,16 +212,18 @@ TEST(HttpTransportsStop, StopEndsLongPollingAndSse) {
   auto lp = std::string(negotiate_json(s->port(), "/hub").at("connectionToken").as_string());
   ASSERT_EQ(http(s->port(), "GET", "/hub?id=" + lp).status, 200);
   ASSERT_EQ(http(s->port(), "POST", "/hub?id=" + lp, handshake_request()).status, 200);
-  ASSERT_EQ(http(s->port(), "GET", "/hub?id=" + lp).body, std::string("{}") + rs);
-  auto pending = std::async(std::launch::async, [&] { return http(s->port(), "GET", "/hub?id=" + lp); });
+  // The next poll comes on a connection the server has already accepted, after stop() began.
+  http_connection poller(s->port());
+  ASSERT_EQ(poller.request("GET", "/hub?id=" + lp).body, std::string("{}") + rs);
   auto st = std::string(negotiate_json(s->port(), "/hub").at("connectionToken").as_string());
   auto sse = sse_client::open(s->port(), "/hub?id=" + st);
   ASSERT_TRUE(sse);
   ASSERT_EQ(http(s->port(), "POST", "/hub?id=" + st, handshake_request()).status, 200);
   ASSERT_TRUE(sse->next());
   ASSERT_TRUE(hub->state.wait([&] { return hub->connections.size() == 2; }));
+  s->get().stop();
+  auto got = poller.request("GET", "/hub?id=" + lp);
   EXPECT_TRUE(s->stop(3s));
-  auto got = pending.get();
   EXPECT_EQ(got.status, 200);
   auto recs = records(got.body);
   ASSERT_EQ(recs.size(), 1u);

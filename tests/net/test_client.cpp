@@ -85,6 +85,54 @@ http_result http(std::uint16_t port, const std::string& method, const std::strin
   return out;
 }
 
+struct http_connection::impl {
+  net::io_context ioc;
+  beast::tcp_stream stream{ioc};
+  beast::flat_buffer buffer;
+  std::uint16_t port = 0;
+  bool connected = false;
+};
+
+http_connection::http_connection(std::uint16_t port) : impl_(std::make_unique<impl>()) {
+  impl_->port = port;
+  beast::error_code ec;
+  impl_->stream.socket().connect(local(port), ec);
+  impl_->connected = !ec;
+}
+
+http_connection::~http_connection() = default;
+
+bool http_connection::connected() const { return impl_->connected; }
+
+http_result http_connection::request(const std::string& method, const std::string& target, std::string body,
+                                     std::chrono::milliseconds timeout) {
+  auto& p = *impl_;
+  bhttp::request<bhttp::string_body> req;
+  req.method_string(method);
+  req.target(target);
+  req.version(11);
+  req.set(bhttp::field::host, "127.0.0.1:" + std::to_string(p.port));
+  req.body() = std::move(body);
+  req.prepare_payload();
+  http_result out;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(64 * 1024 * 1024);
+  p.ioc.restart();
+  p.stream.expires_after(timeout);
+  bhttp::async_write(p.stream, req, [&](beast::error_code ec, std::size_t) {
+    if (ec) return;
+    bhttp::async_read(p.stream, p.buffer, parser, [&](beast::error_code ec, std::size_t) {
+      if (ec) return;
+      auto& res = parser.get();
+      out.status = static_cast<int>(res.result_int());
+      out.body = res.body();
+      for (const auto& f : res) out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    });
+  });
+  p.ioc.run();
+  return out;
+}
+
 std::string raw_exchange(std::uint16_t port, const std::string& raw, std::chrono::milliseconds timeout) {
   net::io_context ioc;
   beast::tcp_stream stream(ioc);

@@ -26,6 +26,21 @@ struct http_result {
 http_result http(std::uint16_t port, const std::string& method, const std::string& target, std::string body = {},
                  const header_list& headers = {}, std::chrono::milliseconds timeout = 5s);
 
+// One keep-alive HTTP connection for several requests in a row.
+class http_connection {
+ public:
+  explicit http_connection(std::uint16_t port);
+  ~http_connection();
+  bool connected() const;
+  http_result request(const std::string& method, const std::string& target, std::string body = {},
+                      std::chrono::milliseconds timeout = 5s);
+
+  struct impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
 // Writes `raw` bytes to a fresh connection and returns whatever the server answers until it closes or
 // `timeout` passes.
 std::string raw_exchange(std::uint16_t port, const std::string& raw, std::chrono::milliseconds timeout = 3s);
