@@ -44,6 +44,7 @@ class coordinator final : public connection_events {
   int run() {
     result_.opts = &opts_;
     start_ns_ = now_ns();
+    result_.loadavg_1min = load_average_1min();
     result_.srv_before = sample_processes(opts_.pids);
     if (!opts_.pids.empty() && !result_.srv_before.ok) throw std::runtime_error("--pid: cannot read /proc for the server");
     fork_workers();

@@ -65,6 +65,13 @@ proc_sample sample_processes(const std::vector<int>& pids) {
   return s;
 }
 
+double load_average_1min() {
+  std::ifstream f("/proc/loadavg");
+  double v = -1;
+  if (!(f >> v)) return -1;
+  return v;
+}
+
 double own_cpu_seconds() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);

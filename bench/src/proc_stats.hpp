@@ -14,5 +14,6 @@ struct proc_sample {
 
 proc_sample sample_processes(const std::vector<int>& pids);
 double own_cpu_seconds();  // this process (user + sys)
+double load_average_1min();  // -1 when unreadable
 
 }  // namespace bench

@@ -104,7 +104,8 @@ void print_table(const run_result& r, std::FILE* out) {
   } else if (!o.pids.empty()) {
     std::fprintf(out, "%-12s could not read /proc for --pid (process gone?)\n", "server");
   }
-  std::fprintf(out, "%-12s %.2f s CPU in all bench processes\n", "client", r.client_cpu_s);
+  std::fprintf(out, "%-12s %.2f s CPU in all bench processes; load average %.2f at start\n", "client",
+               r.client_cpu_s, r.loadavg_1min);
   if (!r.first_error.empty()) std::fprintf(out, "%-12s %s\n", "first error", r.first_error.c_str());
   if (r.workers_lost) std::fprintf(out, "%-12s %d worker process(es) died\n", "WARNING", r.workers_lost);
 }
@@ -177,6 +178,7 @@ std::string json_line(const run_result& r) {
     j["server_stats"] = std::move(s);
   }
   j["client_cpu_s"] = r.client_cpu_s;
+  j["loadavg_at_start"] = r.loadavg_1min;
   if (!r.first_error.empty()) j["first_error"] = r.first_error;
   j["workers_lost"] = r.workers_lost;
   return json::serialize(j);

@@ -24,6 +24,7 @@ struct run_result {
   std::string first_error;
   proc_sample srv_before, srv_go, srv_end;
   double client_cpu_s = 0;
+  double loadavg_1min = -1;  // /proc/loadavg when the run started: how busy the shared machine was
 
   uint64_t delivered() const;  // the unit "per message" refers to
   uint64_t lost() const;
