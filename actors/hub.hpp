@@ -13,6 +13,17 @@
 // timestamp, std::vector<T>, std::optional<T>, your own specialisations); `incoming_stream` parameters bind
 // the invocation's client-to-server streams in order. Results convert with to_value<T>; return `deferred`
 // (from c.defer()) to complete later, or nothing for a void completion.
+//
+// Rules of the road:
+// - Handlers run on the actor system's few scheduler threads: never block. Wait with c.after(), with a
+//   client result, or with c.self()->request(...) to your own actors, and complete through a deferred.
+// - A deferred that is never resolved keeps its connection's later invocations waiting (like a Task that
+//   never completes in ASP.NET Core) until the connection closes.
+// - A method's Completion is written after every send and group change it made was handed over (sends to
+//   other connections are acknowledged by the router, group changes are in effect). Sends to the caller
+//   alone are written straight to its own queue, before the Completion.
+// - Order: one sender's messages to one connection keep their order per path (the caller's own queue, the
+//   router, one group); a group send and an all() send of the same method may reach a member in either order.
 #pragma once
 
 #include <chrono>
@@ -48,6 +59,8 @@ struct hub_options {
   std::size_t max_inflight_batches = 4096;
   // Client-to-server stream items buffered before the method consumes them, per stream.
   std::size_t max_buffered_stream_items = 1024;
+  // Server-to-client streams open at once per connection; more StreamInvocations fail with an error.
+  std::size_t max_streams = 1024;
 };
 
 class hub {

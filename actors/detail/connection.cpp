@@ -197,6 +197,8 @@ void connection_runtime::begin(queued_invocation& q) {
   inv->blocks_queue = !m->streaming;
   inv->started = clock_type::now();
   if (m->streaming) {
+    if (streams_.size() >= def_->options().max_streams)
+      return reject(q, "Too many streams are open on this connection.");
     if (!streams_.emplace(*q.id, inv).second)
       return reject(q, "Invocation ID '" + *q.id + "' is already in use.");
   }
@@ -300,10 +302,25 @@ void connection_runtime::cancel(invocation_state& inv) {
 }
 
 void connection_runtime::on_cancel_invocation(const cancel_invocation_message& m) {
-  auto i = streams_.find(m.invocation_id);
-  if (i == streams_.end()) return;  // unknown or not a stream: ignored
-  auto inv = i->second;
-  cancel(*inv);
+  if (auto i = streams_.find(m.invocation_id); i != streams_.end()) {
+    auto inv = i->second;
+    cancel(*inv);
+    return;
+  }
+  // A stream still waiting in the queue never starts.
+  for (auto q = queue_.begin(); q != queue_.end(); ++q) {
+    if (q->stream_invocation && q->id == m.invocation_id) {
+      auto waiting = std::move(*q);
+      queue_.erase(q);
+      for (auto& up : waiting.uploads) {
+        auto u = uploads_.find(up->id);
+        if (u != uploads_.end() && u->second == up) uploads_.erase(u);
+      }
+      write(encode(completion_message{{}, m.invocation_id, std::nullopt, std::nullopt}));
+      return;
+    }
+  }
+  // Unknown, finished, or not a stream: ignored.
 }
 
 void connection_runtime::on_stream_item(stream_item_message& m) {

@@ -145,6 +145,30 @@ CAF_TEST(cancel invocation stops the stream) {
   CAF_CHECK_EQUAL(cancels, 1);
 }
 
+CAF_TEST(a stream cancelled while it waits in the queue never starts) {
+  auto& a = connect("A");
+  feed(a, {invocation_message{{}, "w", "Wait", {}, {}}, stream_invocation_message{{}, "s", "Infinite", {}, {}},
+           cancel_invocation_message{{}, "s"}});
+  CAF_CHECK(a->completion("s") != nullptr);
+  waiting.at(0).resolve();
+  sched.run();
+  CAF_CHECK_EQUAL(a->completions(), 2u);
+  close(a);
+  CAF_CHECK_EQUAL(cancels, 0);  // Infinite never ran
+}
+
+CAF_TEST(the number of open streams is bounded) {
+  auto& a = connect("A");
+  for (int i = 0; i < 1024; ++i) stream(a, "s" + std::to_string(i), "Infinite");
+  CAF_CHECK_EQUAL(a->completions(), 0u);
+  stream(a, "one-too-many", "Infinite");
+  CAF_REQUIRE(a->completion("one-too-many") != nullptr);
+  CAF_CHECK_EQUAL(a->completion("one-too-many")->error.value_or(""), "Too many streams are open on this connection.");
+  feed(a, {cancel_invocation_message{{}, "s0"}});
+  stream(a, "fits-again", "Infinite");
+  CAF_CHECK(a->completion("fits-again") == nullptr);
+}
+
 CAF_TEST(closing the connection cancels its streams) {
   auto& a = connect("A");
   stream(a, "1", "Infinite");
