@@ -3,6 +3,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -46,6 +48,25 @@ bool read_rss(int pid, uint64_t& kib) {
   return false;
 }
 
+// Context switches of every live thread: a thread hand-off per message shows up here.
+uint64_t read_ctx_switches(int pid) {
+  std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  DIR* d = opendir(dir.c_str());
+  if (!d) return 0;
+  uint64_t total = 0;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    std::ifstream f(dir + "/" + e->d_name + "/status");
+    std::string line;
+    while (std::getline(f, line)) {
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) total += std::stoull(line.substr(24));
+      else if (line.rfind("nonvoluntary_ctxt_switches:", 0) == 0) total += std::stoull(line.substr(27));
+    }
+  }
+  closedir(d);
+  return total;
+}
+
 }  // namespace
 
 proc_sample sample_processes(const std::vector<int>& pids) {
@@ -61,6 +82,7 @@ proc_sample sample_processes(const std::vector<int>& pids) {
     s.cpu_s += cpu;
     s.rss_kib += rss;
     s.threads += threads;
+    s.ctx_switches += read_ctx_switches(pid);
   }
   return s;
 }

@@ -10,6 +10,7 @@ struct proc_sample {
   double cpu_s = 0;         // summed over pids
   uint64_t rss_kib = 0;     // summed over pids
   uint64_t threads = 0;
+  uint64_t ctx_switches = 0;  // voluntary + involuntary, summed over the live threads
 };
 
 proc_sample sample_processes(const std::vector<int>& pids);

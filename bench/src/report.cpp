@@ -97,7 +97,11 @@ void print_table(const run_result& r, std::FILE* out) {
     double cpu = server_cpu_s(r);
     std::fprintf(out, "%-12s %.2f s CPU in the measured phase", "server", cpu);
     if (d) std::fprintf(out, " = %.3f us per %s", cpu * 1e6 / double(d), r.unit());
-    std::fprintf(out, " (%.0f%% of a core)\n", r.window_s > 0 ? 100 * cpu / r.window_s : 0.0);
+    std::fprintf(out, " (%.0f%% of a core)", r.window_s > 0 ? 100 * cpu / r.window_s : 0.0);
+    if (d)
+      std::fprintf(out, ", %.2f context switches per %s",
+                   (double(r.srv_end.ctx_switches) - double(r.srv_go.ctx_switches)) / double(d), r.unit());
+    std::fprintf(out, "\n");
     std::fprintf(out, "%-12s RSS %.1f MiB before, %.1f MiB connected, %.1f MiB at end = %.2f KiB per connection\n", "",
                  double(r.srv_before.rss_kib) / 1024, double(r.srv_go.rss_kib) / 1024,
                  double(r.srv_end.rss_kib) / 1024, rss_per_conn_kib(r));
@@ -175,6 +179,8 @@ std::string json_line(const run_result& r) {
     s["rss_end_kib"] = r.srv_end.rss_kib;
     s["rss_per_conn_kib"] = rss_per_conn_kib(r);
     s["threads"] = r.srv_end.threads;
+    double cs = double(r.srv_end.ctx_switches) - double(r.srv_go.ctx_switches);
+    s["ctx_switches_per_msg"] = d ? cs / double(d) : 0.0;
     j["server_stats"] = std::move(s);
   }
   j["client_cpu_s"] = r.client_cpu_s;
