@@ -1,7 +1,7 @@
 # Installs the actorhub build into a scratch prefix, then configures, builds and runs tests/package/consumer
 # against it, as a user's project would (cmake -P; run by the CTest test package.consumer).
 #   -DBUILD_DIR=<actorhub build dir> -DCONSUMER_DIR=<tests/package/consumer> -DWORK_DIR=<scratch dir>
-#   -DGENERATOR=<generator> [-DEXTRA_PREFIX=<prefixes of dependencies outside the system, ;-separated>]
+#   -DGENERATOR=<generator>
 function(step what)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
   if(NOT rc EQUAL 0)
@@ -18,7 +18,7 @@ if(NOT EXISTS "${prefix}/lib/cmake/actorhub/actorhubConfig.cmake")
   message(FATAL_ERROR "package test: no actorhubConfig.cmake under ${prefix}/lib/cmake/actorhub")
 endif()
 step("configure the consumer" ${CMAKE_COMMAND} -S "${CONSUMER_DIR}" -B "${WORK_DIR}/build" -G "${GENERATOR}"
-     "-DCMAKE_PREFIX_PATH=${prefix};${EXTRA_PREFIX}" -DCMAKE_BUILD_TYPE=Release)
+     "-DCMAKE_PREFIX_PATH=${prefix}" -DCMAKE_BUILD_TYPE=Release)
 step("build the consumer" ${CMAKE_COMMAND} --build "${WORK_DIR}/build")
 step("run the consumer" "${WORK_DIR}/build/chat_hub" --check)
 message(STATUS "${step_output}")
