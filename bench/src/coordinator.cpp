@@ -75,7 +75,10 @@ class coordinator final : public connection_events {
     if (!opts_.quiet) print_table(result_, stdout);
     std::printf("%s\n", json_line(result_).c_str());
     std::fflush(stdout);
-    return result_.measured && !result_.timed_out && !result_.workers_lost ? 0 : 1;
+    // 1: the numbers are there but something went wrong (loss, failed or dropped connections, timeout).
+    bool clean = result_.measured && !result_.timed_out && !result_.workers_lost && result_.lost() == 0 &&
+                 result_.c.conns_failed == 0 && result_.c.conns_dropped == 0 && !sender_failed_;
+    return clean ? 0 : 1;
   }
 
   // ---- broadcast sender (the only connection in this process) ----

@@ -68,6 +68,8 @@ options:
   --connect-concurrency N   connection setups in flight per process (default 256)
   --no-progress          no live progress line on stderr
   -q, --quiet            only the final JSON line on stdout
+
+exit status: 0 clean run; 1 measured, but with loss, failed or dropped connections, or a timeout; 2 bad usage
 )";
 }
 
