@@ -50,8 +50,10 @@ class connection_inbound : public hub_inbound {
 
 }  // namespace
 
-hub_host::hub_host(caf::actor_system& sys, std::shared_ptr<const hub> def)
-    : sys_(sys), def_(std::move(def)), router_(spawn_hub_router(sys, def_->name())) {}
+hub_host::hub_host(caf::actor_system& sys, std::shared_ptr<const hub> def, const router_factory& make_router)
+    : sys_(sys),
+      def_(std::move(def)),
+      router_(make_router ? make_router(sys, def_->name()) : spawn_hub_router(sys, def_->name())) {}
 
 hub_host::~hub_host() { shutdown(); }
 

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
+#include <string>
 #include <memory>
 
 #include "caf/fwd.hpp"
@@ -14,9 +16,12 @@
 
 namespace actorhub {
 
+// Makes the router a hub's connections talk to (see actors/router.hpp); the default is the local hub actor.
+using router_factory = std::function<router_actor(caf::actor_system& sys, const std::string& hub_name)>;
+
 class hub_host : public hub_endpoint {
  public:
-  hub_host(caf::actor_system& sys, std::shared_ptr<const hub> def);
+  hub_host(caf::actor_system& sys, std::shared_ptr<const hub> def, const router_factory& make_router = {});
   ~hub_host() override;
   hub_host(const hub_host&) = delete;
   hub_host& operator=(const hub_host&) = delete;

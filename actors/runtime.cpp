@@ -50,7 +50,7 @@ hub_context runtime::add_hub(hub h, unsigned transports) {
     auto* histogram = &m->invocation_duration(name, method);
     return [histogram](double seconds) { histogram->Observe(seconds); };
   });
-  auto host = std::make_shared<hub_host>(sys_, std::make_shared<const hub>(std::move(h)));
+  auto host = std::make_shared<hub_host>(sys_, std::make_shared<const hub>(std::move(h)), opts_.make_router);
   server_->add_hub("/" + name, host, transports);
   auto ctx = host->context();
   hosts_.insert_or_assign(name, std::move(host));

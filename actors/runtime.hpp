@@ -30,6 +30,7 @@ struct runtime_options {
   server_options server;
   std::size_t actor_threads = 2;  // CAF scheduler threads (policy `sharing`)
   std::string metrics_address;    // "127.0.0.1:9100" serves GET /metrics there; empty: not exposed
+  router_factory make_router;     // the router of each hub (cluster, gateway); empty: the local hub actor
 };
 
 class runtime {

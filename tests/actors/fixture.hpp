@@ -130,7 +130,9 @@ struct hub_fixture : test_coordinator_fixture<> {
     run();
   }
 
-  void start(hub h) { host = std::make_shared<hub_host>(sys, std::make_shared<const hub>(std::move(h))); }
+  void start(hub h, const router_factory& make_router = {}) {
+    host = std::make_shared<hub_host>(sys, std::make_shared<const hub>(std::move(h)), make_router);
+  }
 
   // Connects a client and lets it register (and run on_connected).
   client& connect(std::string id, std::string user = "") {

@@ -2,6 +2,7 @@
 #define CAF_SUITE targets
 #include "fixture.hpp"
 
+#include "actors/hub_actor.hpp"
 #include "actors/hub_context.hpp"
 
 using namespace actorhub;
@@ -164,6 +165,80 @@ CAF_TEST(hub context sends from outside any method) {
   CAF_CHECK_EQUAL(got("ctx-bob"), "0010");
   CAF_CHECK_EQUAL(got("ctx-except"), "0111");
   CAF_CHECK_EQUAL(got("ctx-group"), "0001");
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+namespace {
+
+// Another implementation of router_actor in front of the local one, as a cluster node router would be: it
+// counts what crosses the boundary and forwards it.
+struct boundary_counts {
+  int attach = 0, detach = 0, send = 0, join = 0, leave = 0, invoke = 0;
+};
+
+router_actor::behavior_type forwarding_router(router_actor::pointer self, router_actor inner, boundary_counts* n) {
+  return {
+      [=](attach_atom a, connection_entry& e) -> caf::result<ok_atom> {
+        ++n->attach;
+        return self->delegate(inner, a, std::move(e));
+      },
+      [=](detach_atom a, std::string& id) {
+        ++n->detach;
+        self->send(inner, a, std::move(id));
+      },
+      [=](send_atom a, send_target& t, encoded_ptr& m) -> caf::result<ok_atom> {
+        ++n->send;
+        return self->delegate(inner, a, std::move(t), std::move(m));
+      },
+      [=](join_atom a, std::string& c, std::string& g) -> caf::result<ok_atom> {
+        ++n->join;
+        return self->delegate(inner, a, std::move(c), std::move(g));
+      },
+      [=](leave_atom a, std::string& c, std::string& g) -> caf::result<ok_atom> {
+        ++n->leave;
+        return self->delegate(inner, a, std::move(c), std::move(g));
+      },
+      [=](invoke_atom a, std::string& c, client_invocation& inv) -> caf::result<client_result> {
+        ++n->invoke;
+        return self->delegate(inner, a, std::move(c), std::move(inv));
+      },
+      [=](stats_atom a) -> caf::result<router_stats> { return self->delegate(inner, a); },
+      [=](shutdown_atom a) {
+        self->send(inner, a);
+        self->quit();
+      },
+  };
+}
+
+struct boundary_fixture : hub_fixture {
+  boundary_counts n;
+  boundary_fixture() {
+    start(make_hub(), [this](caf::actor_system& s, const std::string& name) {
+      return s.spawn(forwarding_router, spawn_hub_router(s, name), &n);
+    });
+  }
+  ~boundary_fixture() override { teardown(); }
+};
+
+}  // namespace
+
+CAF_TEST_FIXTURE_SCOPE(boundary_tests, boundary_fixture)
+
+CAF_TEST(any router implementation can stand behind a hub) {
+  auto& a = connect("A", "alice");
+  auto& b = connect("B");
+  CAF_CHECK_EQUAL(n.attach, 2);
+  invoke(a, "1", "Join", {"g"});
+  invoke(b, "2", "To", {"group", "g", "hello"});
+  invoke(b, "3", "To", {"caller", "", "me"});  // the caller alone never crosses the boundary
+  CAF_CHECK_EQUAL(n.join, 1);
+  CAF_CHECK_EQUAL(n.send, 1);
+  CAF_CHECK_EQUAL(a->calls("Send").size(), 1u);
+  CAF_CHECK_EQUAL(b->calls("Send").size(), 1u);
+  close(a);
+  CAF_CHECK_EQUAL(n.detach, 1);
+  CAF_CHECK_EQUAL(stats().groups, 0u);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
