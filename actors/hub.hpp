@@ -22,8 +22,10 @@
 // - A method's Completion is written after every send and group change it made was handed over (sends to
 //   other connections are acknowledged by the router, group changes are in effect). Sends to the caller
 //   alone are written straight to its own queue, before the Completion.
-// - Order: one sender's messages to one connection keep their order per path (the caller's own queue, the
-//   router, one group); a group send and an all() send of the same method may reach a member in either order.
+// - Order: since an invocation completes only after its sends were handed over, everything one connection's
+//   invocations send arrives in invocation order. Within one method, sends keep their order per path (the
+//   caller's own queue, the router, one group); a group send and an all() send made by the same method
+//   without waiting may reach a member in either order.
 #pragma once
 
 #include <chrono>
