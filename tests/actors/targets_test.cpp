@@ -126,6 +126,18 @@ CAF_TEST(group targets) {
   CAF_CHECK_EQUAL(send(*a, "others_in_group", "g2"), "0110");  // the caller need not be a member
 }
 
+CAF_TEST(one connection's invocations deliver in order across target paths) {
+  call(*a, "Join", {"g"});
+  feed(*d, {invocation_message{{}, std::nullopt, "To", {"group", "g", "first"}, {}},
+            invocation_message{{}, std::nullopt, "To", {"all", "", "second"}, {}},
+            invocation_message{{}, std::nullopt, "To", {"client", "A", "third"}, {}}});
+  auto calls = (*a)->calls("Send");
+  CAF_REQUIRE_EQUAL(calls.size(), 3u);
+  CAF_CHECK_EQUAL(calls[0], (array{"first"}));
+  CAF_CHECK_EQUAL(calls[1], (array{"second"}));
+  CAF_CHECK_EQUAL(calls[2], (array{"third"}));
+}
+
 CAF_TEST(one encoding shared by every recipient) {
   auto writes = protocol.writes.load();
   auto sent_before = (*a)->sent.size();
