@@ -5,7 +5,12 @@ const net = require('node:net');
 const http = require('node:http');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
-const WebSocket = require('ws');
+let WebSocket;
+try {
+  WebSocket = require('ws');
+} catch {
+  throw new Error(`the 'ws' package is missing in ${path.dirname(__dirname)}: run 'bash .ci/install-deps' (or npm ci there)`);
+}
 
 const BIN = process.env.ACTORHUB_BIN || path.resolve(__dirname, '../../../build/bin');
 const HUB_EXE = path.join(BIN, 'conformance-hub');
