@@ -126,7 +126,7 @@ CAF_TEST(group targets) {
   CAF_CHECK_EQUAL(send(*a, "others_in_group", "g2"), "0110");  // the caller need not be a member
 }
 
-CAF_TEST(one connection's invocations deliver in order across target paths) {
+CAF_TEST(the invocations of one connection deliver in order across target paths) {
   call(*a, "Join", {"g"});
   feed(*d, {invocation_message{{}, std::nullopt, "To", {"group", "g", "first"}, {}},
             invocation_message{{}, std::nullopt, "To", {"all", "", "second"}, {}},
