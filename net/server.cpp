@@ -172,6 +172,15 @@ server::~server() {
   if (impl_->acceptor) impl_->acceptor->close(ec);
   impl_->work.reset();
   impl_->st->ioc.destroy_pending_handlers();
+  // Endpoints may hold connections (which hold the shared state): release them so nothing cycles.
+  // The entries themselves stay, as closed sessions still name their hub.
+  for (auto& e : impl_->st->hubs) {
+    e->hub.reset();
+    e->raw.reset();
+  }
+  impl_->st->routes.clear();
+  impl_->st->health = nullptr;
+  impl_->st->decorate_negotiate = nullptr;
 }
 
 void server::add_hub(std::string path, std::shared_ptr<hub_endpoint> hub, unsigned transports) {

@@ -33,7 +33,9 @@ void connection_table::remove(const std::string& token, const session* s) {
   auto it = slots_.find(token);
   if (it == slots_.end() || it->second->s.get() != s) return;
   if (!s) --pending_;
+  auto slot = std::move(it->second);
   slots_.erase(it);
+  slot->s.reset();  // the session keeps its slot (for its id): no cycle between them
 }
 
 std::size_t connection_table::expire_pending(std::int64_t now_ms, std::int64_t max_age_ms) {
@@ -52,6 +54,13 @@ std::size_t connection_table::expire_pending(std::int64_t now_ms, std::int64_t m
     }
   }
   return n;
+}
+
+std::shared_ptr<session> connection_table::find_session(const std::string& token, const hub_entry* hub) const {
+  std::lock_guard<std::mutex> lk(mu_);
+  auto it = slots_.find(token);
+  if (it == slots_.end() || it->second->hub != hub) return nullptr;
+  return it->second->s;
 }
 
 std::vector<std::shared_ptr<session>> connection_table::sessions() const {

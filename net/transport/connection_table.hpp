@@ -22,7 +22,7 @@ struct connection_slot {
   const hub_entry* hub = nullptr;
   bool stateful = false;        // useStatefulReconnect was negotiated
   std::int64_t created_ms = 0;  // negotiate time
-  std::shared_ptr<session> s;   // set by the first transport request, under the table lock
+  std::shared_ptr<session> s;   // set by the first transport request, cleared on removal; table lock only
 };
 
 class connection_table {
@@ -32,6 +32,8 @@ class connection_table {
   // Adds a negotiated connection; false when too many wait for their first transport request.
   bool add_pending(std::shared_ptr<connection_slot> slot);
   std::shared_ptr<connection_slot> find(const std::string& token) const;
+  // The live session of `token` on `hub`, or null (unknown, other hub, or no transport yet).
+  std::shared_ptr<session> find_session(const std::string& token, const hub_entry* hub) const;
 
   // Binds a session to `slot` unless it has one: returns {the slot's session, whether `make` created it}.
   // Null session when the slot is no longer in the table.

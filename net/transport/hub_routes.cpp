@@ -87,16 +87,16 @@ std::shared_ptr<session> existing(const server_state& st, const hub_entry& hub, 
     refused = text_response(400, "Connection ID required");
     return nullptr;
   }
-  auto slot = st.connections.find(*id);
-  if (!slot || slot->hub != &hub) {
-    refused = text_response(404, "No Connection with that ID");
-    return nullptr;
+  auto s = st.connections.find_session(*id, &hub);
+  if (!s) {
+    auto slot = st.connections.find(*id);
+    if (slot && slot->hub == &hub) {
+      refused = text_response(400, "The connection has no transport yet");
+    } else {
+      refused = text_response(404, "No Connection with that ID");
+    }
   }
-  if (!slot->s) {
-    refused = text_response(400, "The connection has no transport yet");
-    return nullptr;
-  }
-  return slot->s;
+  return s;
 }
 
 }  // namespace
@@ -208,7 +208,7 @@ transport_open open_transport(const std::shared_ptr<server_state>& st, const hub
     return out;
   }
   // New connections are refused while stopping; existing ones keep polling to receive their Close.
-  if (!slot->s && st->stopping.load()) return shutting_down();
+  if (st->stopping.load() && !st->connections.find_session(*id, &hub)) return shutting_down();
   auto [s, created] = st->connections.bind(
       slot, [&] { return make_session(st, slot, kind, strand_for(), make_info(*slot, hub, req, kind, auth)); });
   if (!s) {

@@ -48,7 +48,7 @@ struct hub_entry {
   hub_metrics* metrics = nullptr;  // null without a metrics registry
 
   bool requires_authentication() const noexcept {
-    return hub ? hub->requires_authentication() : raw->requires_authentication();
+    return hub ? hub->requires_authentication() : raw ? raw->requires_authentication() : true;
   }
 };
 
