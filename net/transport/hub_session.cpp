@@ -122,9 +122,9 @@ void hub_session::messages(std::string_view data) {
     if (inbuf_.capacity() > 4096 && inbuf_.size() < 1024) inbuf_.shrink_to_fit();
   }
 
+  // Ping/Ack/Sequence/Close are consumed here; the rest is compacted in place and handed on as one batch.
   const bool stateful = reconnect_enabled();
-  std::vector<hub_message> batch;
-  batch.reserve(parsed.size());
+  std::size_t kept = 0;
   std::size_t invocations = 0;
   bool client_closed = false;
   std::optional<std::string> client_error;
@@ -159,12 +159,14 @@ void hub_session::messages(std::string_view data) {
       ack_due_.store(true);
     }
     if (type == message_type::invocation || type == message_type::stream_invocation) ++invocations;
-    batch.push_back(std::move(m));
+    if (&parsed[kept] != &m) parsed[kept] = std::move(m);
+    ++kept;
   }
+  parsed.resize(kept);
   if (auto* m = hub().metrics) m->received(invocations, data.size());
-  if (!batch.empty() && inbound_) {
+  if (!parsed.empty() && inbound_) {
     try {
-      inbound_->on_messages(std::move(batch));
+      inbound_->on_messages(std::move(parsed));
     } catch (const std::exception& e) {
       protocol_error = std::string("Error while handling a message: ") + e.what();
     }
