@@ -14,8 +14,13 @@ bool starts_with(const std::string& s, const std::string& p) { return s.rfind(p,
 struct dispatch_fixture : hub_fixture {
   std::vector<std::string> log;
   std::vector<deferred> waiting;
+  caf::actor doubler = sys.spawn([]() -> caf::behavior { return {[](int x) { return 2 * x; }}; });
 
-  ~dispatch_fixture() override { teardown(); }
+  ~dispatch_fixture() override {
+    teardown();
+    anon_send_exit(doubler, caf::exit_reason::user_shutdown);
+    run();
+  }
 
   hub make(bool detailed) {
     hub_options o;
@@ -58,6 +63,12 @@ struct dispatch_fixture : hub_fixture {
       return d;
     });
     h.stream("Items", [](hub_call&, stream_writer w) { w.complete(); });
+    // A request to a user actor from inside a method: the answer arrives in the connection actor.
+    h.on("Double", [this](hub_call& c, int x) {
+      auto d = c.defer();
+      c.self()->request(doubler, caf::infinite, x).then([d](int y) { d.resolve(y); });
+      return d;
+    });
     h.on_connected([this](hub_call& c) {
       log.push_back("connected:" + c.connection_id());
       c.clients().caller().send("Welcome", c.connection_id());
@@ -262,6 +273,13 @@ CAF_TEST(timers complete deferred invocations in order) {
   CAF_CHECK(a->completion("2") == nullptr);  // its timer starts only when it runs
   wait(std::chrono::milliseconds(10));
   CAF_CHECK_EQUAL(result_of(*a.conn, "2"), value("y"));
+}
+
+CAF_TEST(methods can ask other actors through self) {
+  start(make(true));
+  auto& a = connect("A");
+  invoke(a, "1", "Double", {21});
+  CAF_CHECK_EQUAL(result_of(*a.conn, "1"), value(42));
 }
 
 CAF_TEST(on connected runs first and on disconnected last) {
