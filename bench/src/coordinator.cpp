@@ -259,8 +259,7 @@ class coordinator final : public connection_events {
   bool send_broadcast() {
     auto& c = *sender_;
     if (phase_ != phase::measuring || !c.is_open() || c.next_seq >= uint64_t(opts_.messages)) return false;
-    bool limited = opts_.rate == 0 || opts_.window_given;
-    if (limited && c.outstanding >= uint32_t(opts_.window)) return false;
+    if (c.outstanding >= uint32_t(opts_.send_window())) return false;
     uint64_t seq = c.next_seq++;
     c.invoke("SendToAll", {make_payload(seq, now_ns(), std::size_t(opts_.payload))}, int64_t(seq));
     ++c.outstanding;

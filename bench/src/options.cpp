@@ -49,10 +49,11 @@ options:
   --protocol json|messagepack  SignalR hub protocol (default json)
   --no-negotiate         SignalR: connect the WebSocket without negotiate (skipNegotiation)
   -c, --connections N    connections / receivers / churn slots (default 100, max 60000)
-  -w, --window W         outstanding invocations per connection or sender (default 1)
+  -w, --window W         outstanding invocations per connection or sender (default 1; with --rate 512)
   -m, --messages M       broadcast: total sends; groups: sends per group; echo: per connection (0 = by time)
   --payload BYTES        payload size (default 64, 24..16384)
-  --rate R               broadcast/groups: sends per second in total; churn: cycles per second (0 = unpaced)
+  --rate R               broadcast/groups: sends per second in total (at most 512 unacknowledged per sender
+                         unless --window is given); churn: cycles per second (0 = unpaced)
   -d, --duration S       measured time for echo/idle/churn (default 10, max 600)
   --group-size S         members per group (default 10)
   --warmup N             broadcast: N unmeasured messages first, all delivered before measuring (default 0)

@@ -18,7 +18,11 @@ struct options {
   long messages = 0;        // broadcast: total; groups: per group; echo: per connection (0 = until duration)
   int payload = 64;         // bytes
   double rate = 0;          // sends per second (broadcast, groups total, churn cycles); 0 = window-paced
-  bool window_given = false;  // with --rate, the window limits outstanding sends only when given
+  bool window_given = false;  // with --rate, the window is --window when given, else rate_window
+  // Outstanding sends per sender under --rate: bounded so a slow server is not pushed past its own limit on
+  // queued invocations (actorhub closes a connection with more than 1,024), which would end the run.
+  static constexpr int rate_window = 512;
+  int send_window() const { return rate > 0 && !window_given ? rate_window : window; }
   double duration = 10;     // seconds (echo, idle, churn; broadcast/groups end when all is delivered)
   int group_size = 10;
   int warmup = 0;           // broadcast: unmeasured SendToAll messages before the measured phase (JIT, caches)

@@ -89,8 +89,7 @@ class groups_role final : public role {
     return std::min<uint64_t>(uint64_t(ctx_.opts.group_size), uint64_t(ctx_.opts.connections) - first);
   }
   bool can_send(const connection& c) const {
-    bool window_ok = ctx_.opts.rate > 0 && !ctx_.opts.window_given ? true : c.outstanding < uint32_t(ctx_.opts.window);
-    return c.user_state == joined && c.is_open() && window_ok &&
+    return c.user_state == joined && c.is_open() && c.outstanding < uint32_t(ctx_.opts.send_window()) &&
            c.next_seq < uint64_t(ctx_.opts.messages);
   }
   connection* next_ready() {
