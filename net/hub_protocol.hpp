@@ -19,6 +19,10 @@ struct parse_status {
   enum code_t { ok, too_large, invalid } code = ok;
   std::string error;  // for invalid / too_large: a human-readable reason
   explicit operator bool() const noexcept { return code == ok; }
+  // The one text every protocol gives for an oversize record (as ASP.NET Core words it).
+  static parse_status message_too_large(std::size_t max) {
+    return {too_large, "The maximum message size of " + std::to_string(max) + "B was exceeded."};
+  }
 };
 
 class hub_protocol {

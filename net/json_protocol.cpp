@@ -325,11 +325,6 @@ parse_status to_message(object& root, std::vector<hub_message>& out) {
 
 #undef ACTORHUB_TRY
 
-parse_status too_large(std::size_t max) {
-  return {parse_status::too_large,
-          "The maximum message size of " + std::to_string(max) + "B was exceeded."};
-}
-
 }  // namespace
 
 void json_hub_protocol::write(const hub_message& m, std::string& out) const {
@@ -342,11 +337,11 @@ parse_status json_hub_protocol::parse(std::string_view& in, std::vector<hub_mess
   while (!in.empty()) {
     auto* sep = static_cast<const char*>(std::memchr(in.data(), record_separator, in.size()));
     if (!sep) {
-      if (in.size() > max_message_size) return too_large(max_message_size);
+      if (in.size() > max_message_size) return parse_status::message_too_large(max_message_size);
       return {};  // incomplete record: stays in `in`
     }
     auto len = static_cast<std::size_t>(sep - in.data());
-    if (len > max_message_size) return too_large(max_message_size);
+    if (len > max_message_size) return parse_status::message_too_large(max_message_size);
 
     value root;
     if (!parse_json(in.substr(0, len), root, error)) return invalid("Invalid JSON message: " + error + ".");

@@ -329,10 +329,6 @@ parse_status to_message(array& a, std::vector<hub_message>& out) {
 
 #undef ACTORHUB_TRY
 
-parse_status too_large(std::size_t max) {
-  return {parse_status::too_large, "The maximum message size of " + std::to_string(max) + "B was exceeded."};
-}
-
 }  // namespace
 
 void messagepack_hub_protocol::write(const hub_message& m, std::string& out) const {
@@ -362,7 +358,7 @@ parse_status messagepack_hub_protocol::parse(std::string_view& in, std::vector<h
       ++prefix;
       if (!(b & 0x80)) break;
     }
-    if (length > max_message_size) return too_large(max_message_size);
+    if (length > max_message_size) return parse_status::message_too_large(max_message_size);
     if (in.size() - prefix < length) return {};  // incomplete body: stays in `in`
     if (length == 0) return invalid("An empty MessagePack record is not a message.");
 

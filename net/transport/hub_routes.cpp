@@ -79,9 +79,13 @@ std::optional<int> parse_version(const std::optional<std::string>& v) {
   return n;
 }
 
-// The session of `id` for a POST/DELETE/poll, or the refusal.
+// The session of `id` for a POST/DELETE, or the refusal (401 for a bad or missing required token first).
 std::shared_ptr<session> existing(const server_state& st, const hub_entry& hub, const http_request& req,
                                   http_response& refused) {
+  if (!authenticate(st, hub, req).ok) {
+    refused = unauthorized();
+    return nullptr;
+  }
   auto id = req.query_value("id");
   if (!id || id->empty()) {
     refused = text_response(400, "Connection ID required");
@@ -258,10 +262,6 @@ void long_poll(const std::shared_ptr<server_state>& st, const hub_entry& hub, co
 
 void post_data(const std::shared_ptr<server_state>& st, const hub_entry& hub, http_request& req,
                http_responder respond) {
-  if (!authenticate(*st, hub, req).ok) {
-    respond(unauthorized());
-    return;
-  }
   http_response refused;
   auto s = existing(*st, hub, req, refused);
   if (!s) {
@@ -292,10 +292,6 @@ void post_data(const std::shared_ptr<server_state>& st, const hub_entry& hub, ht
 
 void delete_connection(const std::shared_ptr<server_state>& st, const hub_entry& hub, const http_request& req,
                        http_responder respond) {
-  if (!authenticate(*st, hub, req).ok) {
-    respond(unauthorized());
-    return;
-  }
   http_response refused;
   auto s = existing(*st, hub, req, refused);
   if (!s) {
