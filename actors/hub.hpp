@@ -63,6 +63,10 @@ struct hub_options {
   std::size_t max_buffered_stream_items = 1024;
   // Server-to-client streams open at once per connection; more StreamInvocations fail with an error.
   std::size_t max_streams = 1024;
+  // Run a connection's invocations on the I/O thread that read them when its actor is idle, instead of waking a
+  // scheduler thread (no thread hop per message). Handlers must then not block: a blocking handler stalls every
+  // connection served by that I/O thread. Turn off for hubs whose methods block (they then run on CAF's workers).
+  bool inline_dispatch = true;
 };
 
 class hub {

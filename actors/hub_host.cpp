@@ -5,6 +5,7 @@
 #include "caf/send.hpp"
 
 #include "actors/detail/connection_actor.hpp"
+#include "actors/detail/inline_unit.hpp"
 #include "actors/detail/messages.hpp"
 #include "actors/hub_actor.hpp"
 
@@ -14,9 +15,14 @@ namespace {
 
 class connection_inbound : public hub_inbound {
  public:
-  connection_inbound(caf::actor actor, hub_connection_ptr conn, std::shared_ptr<std::atomic<std::size_t>> inflight,
-                     std::size_t max_inflight)
-      : actor_(std::move(actor)), conn_(std::move(conn)), inflight_(std::move(inflight)), max_(max_inflight) {}
+  connection_inbound(caf::actor_system& sys, caf::actor actor, hub_connection_ptr conn,
+                     std::shared_ptr<std::atomic<std::size_t>> inflight, const hub_options& opts)
+      : sys_(sys),
+        actor_(std::move(actor)),
+        conn_(std::move(conn)),
+        inflight_(std::move(inflight)),
+        max_(opts.max_inflight_batches),
+        inline_(opts.inline_dispatch) {}
 
   ~connection_inbound() override {
     // A transport that forgot on_closed must not leave the connection registered forever.
@@ -31,20 +37,30 @@ class connection_inbound : public hub_inbound {
       conn_->close(std::string("The server cannot process messages this fast."));
       return;
     }
-    caf::anon_send(actor_, detail::inbound_batch{std::move(batch)});
+    deliver(caf::make_message(detail::inbound_batch{std::move(batch)}));
   }
 
   void on_closed(std::optional<std::string> error) override {
     if (closed_) return;
     closed_ = true;
-    caf::anon_send(actor_, closed_atom::value, error.has_value(), error.value_or(std::string()));
+    deliver(caf::make_message(closed_atom::value, error.has_value(), error.value_or(std::string())));
   }
 
  private:
+  void deliver(caf::message msg) {
+    if (inline_) {
+      detail::inline_unit::local(sys_).deliver(actor_, std::move(msg));
+    } else {
+      caf::actor_cast<caf::abstract_actor*>(actor_)->enqueue(nullptr, caf::make_message_id(), std::move(msg), nullptr);
+    }
+  }
+
+  caf::actor_system& sys_;
   caf::actor actor_;
   hub_connection_ptr conn_;
   std::shared_ptr<std::atomic<std::size_t>> inflight_;
   std::size_t max_;
+  bool inline_;
   bool closed_ = false;  // on_messages/on_closed are never concurrent for one connection
 };
 
@@ -62,8 +78,8 @@ bool hub_host::requires_authentication() const noexcept { return def_->options()
 std::unique_ptr<hub_inbound> hub_host::connect(hub_connection_ptr conn) {
   auto inflight = std::make_shared<std::atomic<std::size_t>>(0);
   auto actor = detail::spawn_connection_actor(sys_, def_, router_, conn, inflight);
-  return std::make_unique<connection_inbound>(std::move(actor), std::move(conn), std::move(inflight),
-                                              def_->options().max_inflight_batches);
+  return std::make_unique<connection_inbound>(sys_, std::move(actor), std::move(conn), std::move(inflight),
+                                              def_->options());
 }
 
 hub_context hub_host::context() const {

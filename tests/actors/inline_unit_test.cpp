@@ -1,0 +1,66 @@
+// inline_unit: a delivery to an idle actor runs it on the delivering thread; anything else goes to the scheduler.
+// Uses a real actor system (the point is which thread runs the actor), with lazily initialised actors so that
+// "idle" is deterministic: their mailbox is blocked until the first message.
+#define CAF_SUITE inline
+#include "caf/test/unit_test.hpp"
+
+#include <future>
+#include <thread>
+
+#include "caf/actor_system.hpp"
+#include "caf/actor_system_config.hpp"
+#include "caf/event_based_actor.hpp"
+#include "caf/spawn_options.hpp"
+
+#include "actors/detail/inline_unit.hpp"
+
+using actorhub::detail::inline_unit;
+
+namespace {
+
+struct config : caf::actor_system_config {
+  config() { set("scheduler.max-threads", std::size_t{1}); }
+};
+
+}  // namespace
+
+CAF_TEST(a delivery to an idle actor runs on the calling thread before deliver returns) {
+  config cfg;
+  caf::actor_system sys{cfg};
+  std::thread::id ran_on;
+  int seen = 0;
+  auto a = sys.spawn<caf::lazy_init>([&](caf::event_based_actor*) -> caf::behavior {
+    return {[&](int x) {
+      ran_on = std::this_thread::get_id();
+      seen = x;
+    }};
+  });
+  inline_unit::local(sys).deliver(a, caf::make_message(42));
+  CAF_CHECK_EQUAL(seen, 42);
+  CAF_CHECK(ran_on == std::this_thread::get_id());
+  caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(deliveries made while an inline run is in progress go to the scheduler) {
+  config cfg;
+  caf::actor_system sys{cfg};
+  std::promise<std::thread::id> inner_thread;
+  auto inner = sys.spawn<caf::lazy_init>([&](caf::event_based_actor*) -> caf::behavior {
+    return {[&](int) { inner_thread.set_value(std::this_thread::get_id()); }};
+  });
+  auto fut = inner_thread.get_future();
+  bool inner_done_inline = true;
+  auto outer = sys.spawn<caf::lazy_init>([&](caf::event_based_actor* self) -> caf::behavior {
+    return {[&, self](int) {
+      // From inside a handler run by the unit: no nested inline run, the inner actor is scheduled.
+      inline_unit::local(self->home_system()).deliver(inner, caf::make_message(1));
+      inner_done_inline = fut.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+    }};
+  });
+  inline_unit::local(sys).deliver(outer, caf::make_message(0));
+  CAF_CHECK(!inner_done_inline);
+  auto id = fut.get();  // the worker ran it
+  CAF_CHECK(id != std::this_thread::get_id());
+  caf::anon_send_exit(inner, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(outer, caf::exit_reason::user_shutdown);
+}
