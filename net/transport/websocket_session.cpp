@@ -1,7 +1,15 @@
 // The WebSocket transport of one session (see websocket_session.hpp).
+//
+// Beast performs the opening handshake only; afterwards the link owns the bare socket and speaks RFC 6455 with
+// ws_frame.hpp. What that buys on the hot paths:
+// - no per-connection read buffer: a readable socket is read into one buffer per I/O thread, complete frames
+//   are unmasked and handed to the session in place, and only an incomplete frame is kept (by the reader);
+//   an idle connection holds its socket, the reader's few bytes and the session, nothing else;
+// - everything queued for the connection leaves as one frame in one gathered write (header + the shared
+//   records, no copy), attempted synchronously; only a full socket buffer waits for writability.
 #include "net/transport/websocket_session.hpp"
 
-#include <algorithm>
+#include <array>
 #include <vector>
 
 #include <boost/asio/post.hpp>
@@ -9,6 +17,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "net/transport/session.hpp"
+#include "net/transport/ws_frame.hpp"
 
 namespace actorhub::transport {
 
@@ -20,143 +29,346 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-constexpr std::size_t keep_read_buffer = 4096;  // larger read buffers are released after use (idle connections stay small)
+constexpr std::size_t read_chunk = 64 * 1024;  // one read per readable socket, from the I/O thread's buffer
+constexpr int reads_per_turn = 4;             // then let other sockets run (a flooding client is not served first)
+constexpr std::size_t max_iov = 64;            // buffers per gathered write (Asio's limit per call)
 
-class websocket_link final : public transport_link, public std::enable_shared_from_this<websocket_link> {
+// The I/O thread's read buffer: shared by every connection it serves, so idle connections own none.
+char* thread_read_buffer() {
+  thread_local std::unique_ptr<char[]> buf(new char[read_chunk]);
+  return buf.get();
+}
+
+std::size_t max_message(const session& s) {
+  const auto& o = s.state().opts;
+  // Hub records carry their own size limit (the codec reports too_large); a frame may hold several.
+  return s.hub().raw ? o.max_request_body : std::max<std::size_t>(2 * o.max_message_size, 64 * 1024);
+}
+
+// Accepts the upgrade with Beast, then hands the socket to the link (keeps Beast's handshake checks and errors).
+class websocket_accept : public std::enable_shared_from_this<websocket_accept> {
  public:
-  websocket_link(tcp::socket&& socket, std::shared_ptr<session> s, bool resume)
+  websocket_accept(tcp::socket&& socket, std::shared_ptr<session> s, bool resume)
       : ws_(std::move(socket)), s_(std::move(s)), resume_(resume) {}
 
   void start(http::request<http::string_body> req) {
-    const auto& o = s_->state().opts;
     websocket::stream_base::timeout t{};
-    t.handshake_timeout = std::chrono::seconds(5);  // opening and closing handshakes
-    t.idle_timeout = websocket::stream_base::none();  // the session's sweep owns client timeouts
+    t.handshake_timeout = std::chrono::seconds(5);
+    t.idle_timeout = websocket::stream_base::none();
     t.keep_alive_pings = false;
     ws_.set_option(t);
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(http::field::server, "actorhub"); }));
-    // Hub records carry their own size limit (the codec reports too_large); a frame may hold several.
-    std::size_t max = s_->hub().raw ? o.max_request_body : std::max<std::size_t>(2 * o.max_message_size, 64 * 1024);
-    ws_.read_message_max(max);
-    ws_.auto_fragment(false);
-    beast::get_lowest_layer(ws_).expires_never();
     req_ = std::move(req);
     ws_.async_accept(req_, [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
   }
 
-  void wake() override {
-    net::post(ws_.get_executor(), [self = shared_from_this()] { self->flush(); });
-  }
-
-  void abort() override {
-    net::post(ws_.get_executor(), [self = shared_from_this()] { self->close_socket(); });
-  }
-
  private:
-  void on_accept(beast::error_code ec) {
-    http::request<http::string_body>().swap(req_);
-    if (ec) {
-      gone_ = true;
-      close_socket();
-      if (!resume_) s_->abort(std::nullopt, close_cause::normal);
-      return;
-    }
+  void on_accept(beast::error_code ec);
+
+  websocket::stream<beast::tcp_stream> ws_;
+  http::request<http::string_body> req_;
+  std::shared_ptr<session> s_;
+  bool resume_;
+};
+
+class websocket_link final : public transport_link, public std::enable_shared_from_this<websocket_link> {
+ public:
+  websocket_link(tcp::socket&& socket, std::shared_ptr<session> s, bool resume)
+      : sock_(std::move(socket)),
+        s_(std::move(s)),
+        reader_(max_message(*s_)),
+        resume_(resume),
+        peek_arm_(s_->state().opts.io_threads > 1) {}
+
+  void start() {
+    beast::error_code ec;
+    sock_.non_blocking(true, ec);
+    sock_.set_option(tcp::no_delay(true), ec);
     if (resume_) {
       s_->resume(shared_from_this());
     } else {
       s_->attach(shared_from_this());
     }
-    read();
+    arm_read();
   }
 
-  void read() {
-    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  void wake() override {
+    net::post(sock_.get_executor(), [self = shared_from_this()] { self->flush(); });
   }
 
-  void on_read(beast::error_code ec) {
+  void abort() override {
+    net::post(sock_.get_executor(), [self = shared_from_this()] { self->close_socket(); });
+  }
+
+ private:
+  // ---- reading
+
+  // Waits for the socket to become readable. One I/O thread: a bare wait is enough (data arriving after the
+  // last read raises a new epoll event that this thread handles after the wait is queued). Several threads:
+  // another one may consume that event before the wait is queued, so a 1-byte peek (which Asio first tries at
+  // once) arms it without that race.
+  void arm_read() {
+    if (gone_) return;
+    auto self = shared_from_this();
+    if (peek_arm_) {
+      sock_.async_receive(net::buffer(&peek_, 1), tcp::socket::message_peek,
+                          [self](beast::error_code ec, std::size_t) { self->on_readable(ec); });
+    } else {
+      sock_.async_wait(tcp::socket::wait_read, [self](beast::error_code ec) { self->on_readable(ec); });
+    }
+  }
+
+  void on_readable(beast::error_code ec) {
+    if (gone_) return;
     if (ec) {
-      gone_ = true;
-      if (ec == websocket::error::closed || closing_) {
-        // (Our own close completing resumes the pending read with operation_aborted.)
-        s_->transport_closed(shared_from_this(), true, std::nullopt);
-      } else if (&ec.category() == &websocket::make_error_code(websocket::error::closed).category()) {
-        // A WebSocket protocol violation (too big, bad UTF-8, ...): not a drop to resume from.
-        s_->abort("WebSocket protocol error: " + ec.message(), close_cause::protocol_error);
-      } else {
-        s_->transport_closed(shared_from_this(), false, ec.message());
+      ended(false, ec.message());
+      return;
+    }
+    char* buf = thread_read_buffer();
+    for (int turn = 0; turn < reads_per_turn; ++turn) {
+      std::size_t n = sock_.read_some(net::buffer(buf, read_chunk), ec);
+      if (ec == net::error::would_block || ec == net::error::try_again) {
+        arm_read();
+        return;
       }
-      close_socket();
-      return;
+      if (ec) {
+        ended(false, ec == net::error::eof ? std::string("The client closed the connection.") : ec.message());
+        return;
+      }
+      if (!consume(buf, n)) return;
+      if (n < read_chunk) {  // drained for now
+        reader_.shrink();
+        arm_read();
+        return;
+      }
     }
-    auto data = buffer_.cdata();
-    s_->on_data(std::string_view(static_cast<const char*>(data.data()), data.size()), ws_.got_binary());
-    buffer_.consume(buffer_.size());
-    if (buffer_.capacity() > keep_read_buffer) buffer_.shrink_to_fit();
-    read();
+    // More is waiting: continue after the other sockets had their turn.
+    net::post(sock_.get_executor(), [self = shared_from_this()] { self->on_readable({}); });
   }
 
-  void flush() {
-    if (writing_ || closing_ || gone_) return;
-    if (!s_->take(this, batch_)) return;
-    if (batch_.finishing) {
-      closing_ = true;
-      ws_.async_close(websocket::close_code::normal, [self = shared_from_this()](beast::error_code ec) {
-        if (ec) self->close_socket();  // the pending read reports the end to the session
-      });
-      return;
+  // Feeds bytes to the frame reader; false when the link is ending.
+  bool consume(char* data, std::size_t n) {
+    auto failure = reader_.feed(data, n, [this](const ws::event& e) { return on_event(e); });
+    if (failure) {
+      fail(*failure);
+      return false;
     }
-    next_ = 0;
-    write_next();
+    return !gone_ && !peer_closed_;
   }
 
-  // Hub sessions: every queued record in ONE message (a buffer sequence, no copy). Raw: one message per item.
-  void write_next() {
-    buffers_.clear();
-    std::size_t end = s_->coalesces() ? batch_.items.size() : next_ + 1;
-    for (std::size_t i = next_; i < end; ++i) buffers_.push_back(net::buffer(*batch_.items[i].bytes));
-    ws_.binary(batch_.items[next_].binary);
-    next_ = end;
-    writing_ = true;
-    ws_.async_write(buffers_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+  bool on_event(const ws::event& e) {
+    switch (e.what) {
+      case ws::event::kind::message:
+        if (!close_sent_) s_->on_data(e.payload, e.binary);
+        return !gone_;
+      case ws::event::kind::ping:
+        control_ += ws::pong_frame(e.payload);
+        flush();
+        return !gone_;
+      case ws::event::kind::pong:
+        return true;
+      case ws::event::kind::close:
+        peer_closed(e.close_code);
+        return false;
+    }
+    return true;
   }
 
-  void on_write(beast::error_code ec) {
-    writing_ = false;
-    if (!ec && next_ < batch_.items.size()) {
-      write_next();
+  // The client's Close: answer it (unless ours already went out), then end the TCP connection once written.
+  void peer_closed(std::uint16_t code) {
+    peer_closed_ = true;
+    if (close_sent_) {
+      ended(true, std::nullopt);
       return;
     }
-    s_->written(this, batch_.bytes);
-    batch_.items.clear();
-    if (batch_.items.capacity() > 64) std::vector<outbound_item>().swap(batch_.items);
-    if (ec) {
-      close_socket();  // the pending read reports the end to the session
-      return;
-    }
+    control_ += ws::close_frame(code, {});  // echo the code (none: an empty Close)
+    close_after_write_ = true;
+    s_->transport_closed(shared_from_this(), true, std::nullopt);
     flush();
   }
 
-  void close_socket() {
-    beast::error_code ec;
-    auto& sock = beast::get_lowest_layer(ws_).socket();
-    if (!sock.is_open()) return;
-    sock.shutdown(tcp::socket::shutdown_both, ec);
-    sock.close(ec);
+  // The client broke the protocol: Close with the reason, then drop the connection.
+  void fail(const ws::failure& f) {
+    if (!close_sent_) {
+      control_ += ws::close_frame(f.code, f.reason);
+      close_after_write_ = true;
+      flush();  // a short frame: goes out now unless the socket buffer is full
+    }
+    reported_ = true;
+    s_->abort("WebSocket protocol error: " + f.reason, close_cause::protocol_error);
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
-  beast::flat_buffer buffer_;
-  http::request<http::string_body> req_;
+  // The transport is gone; the session learns it once.
+  void ended(bool graceful, std::optional<std::string> error) {
+    close_socket();
+    if (reported_) return;
+    reported_ = true;
+    s_->transport_closed(shared_from_this(), graceful, std::move(error));
+  }
+
+  // ---- writing
+
+  void flush() {
+    if (writing_ || gone_) return;
+    for (;;) {
+      if (next_ == bufs_.size() && !prepare()) return;
+      beast::error_code ec;
+      std::size_t n = sock_.write_some(window(), ec);
+      if (ec == net::error::would_block || ec == net::error::try_again) {
+        // The socket buffer is full: Asio retries when it is writable (the session's send timeout guards it).
+        writing_ = true;
+        sock_.async_write_some(window(), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+          self->writing_ = false;
+          if (self->gone_) return;
+          if (ec) {
+            self->ended(false, ec.message());
+            return;
+          }
+          self->advance(n);
+          self->flush();
+        });
+        return;
+      }
+      if (ec) {
+        ended(false, ec.message());
+        return;
+      }
+      advance(n);
+    }
+  }
+
+  // Builds the next write: pending control frames first, then everything the session has queued. False when
+  // there is nothing to write (or the link ends here).
+  bool prepare() {
+    complete_write();
+    if (gone_) return false;
+    if (!control_.empty()) {
+      control_out_.swap(control_);
+      control_.clear();
+      bufs_.push_back(net::buffer(control_out_));
+    }
+    if (!close_sent_ && !peer_closed_ && s_->take(this, batch_)) {
+      if (batch_.finishing) {
+        // The session is done: our Close, then wait for the client's (the session's closing grace bounds it).
+        control_out_ += ws::close_frame(1000, {});
+        bufs_.assign(1, net::buffer(control_out_));
+        close_sent_ = true;
+      } else {
+        frame_batch();
+      }
+    }
+    next_ = 0;
+    offset_ = 0;
+    return !bufs_.empty();
+  }
+
+  // Hub sessions: every queued record in ONE frame. Raw sessions: one frame per item.
+  void frame_batch() {
+    const auto& items = batch_.items;
+    std::size_t frames = s_->coalesces() ? 1 : items.size();
+    headers_.resize(frames);
+    std::size_t item = 0;
+    for (std::size_t f = 0; f < frames; ++f) {
+      std::size_t end = s_->coalesces() ? items.size() : item + 1;
+      std::uint64_t len = 0;
+      for (std::size_t i = item; i < end; ++i) len += items[i].bytes->size();
+      auto op = items[item].binary ? ws::opcode::binary : ws::opcode::text;
+      auto hn = ws::encode_header(headers_[f].data(), op, len);
+      bufs_.push_back(net::buffer(headers_[f].data(), hn));
+      for (std::size_t i = item; i < end; ++i) bufs_.push_back(net::buffer(*items[i].bytes));
+      item = end;
+    }
+  }
+
+  // The previous write finished: tell the session, end the link after a final Close.
+  void complete_write() {
+    bool had_data = !batch_.items.empty();
+    bufs_.clear();
+    next_ = offset_ = 0;
+    control_out_.clear();
+    if (had_data) {
+      s_->written(this, batch_.bytes);
+      batch_.items.clear();
+      if (batch_.items.capacity() > 64) std::vector<outbound_item>().swap(batch_.items);
+    }
+    if (close_after_write_ && control_.empty()) {
+      // (Our reply to the client's Close, or the Close after a protocol error, is out.)
+      close_after_write_ = false;
+      ended(true, std::nullopt);
+    }
+    if (bufs_.capacity() > 4 * max_iov) std::vector<net::const_buffer>().swap(bufs_);
+  }
+
+  // Up to max_iov buffers from the current position.
+  const std::array<net::const_buffer, max_iov>& window() {
+    std::size_t k = 0;
+    for (std::size_t i = next_; i < bufs_.size() && k < max_iov; ++i, ++k) {
+      window_[k] = bufs_[i];
+      if (i == next_) window_[k] += offset_;
+    }
+    for (; k < max_iov; ++k) window_[k] = net::const_buffer();
+    return window_;
+  }
+
+  void advance(std::size_t n) {
+    while (n > 0 && next_ < bufs_.size()) {
+      std::size_t left = bufs_[next_].size() - offset_;
+      if (n < left) {
+        offset_ += n;
+        return;
+      }
+      n -= left;
+      ++next_;
+      offset_ = 0;
+    }
+    while (next_ < bufs_.size() && bufs_[next_].size() == 0) ++next_;
+  }
+
+  void close_socket() {
+    gone_ = true;
+    beast::error_code ec;
+    if (!sock_.is_open()) return;
+    sock_.shutdown(tcp::socket::shutdown_both, ec);
+    sock_.close(ec);
+  }
+
+  tcp::socket sock_;
   std::shared_ptr<session> s_;
-  session::batch batch_;
-  std::vector<net::const_buffer> buffers_;
-  std::size_t next_ = 0;
+  ws::reader reader_;
+  session::batch batch_;                      // the records being written (kept alive until written)
+  std::vector<std::array<char, 10>> headers_;  // frame headers of the current write
+  std::vector<net::const_buffer> bufs_;        // the current write: control frames, then header(s) + records
+  std::array<net::const_buffer, max_iov> window_;
+  std::string control_;      // control frames waiting for the current write to finish
+  std::string control_out_;  // control frames in the current write
+  std::size_t next_ = 0;     // first unwritten buffer of bufs_
+  std::size_t offset_ = 0;   // bytes of bufs_[next_] already written
   bool resume_;
-  bool writing_ = false;
-  bool closing_ = false;
-  bool gone_ = false;
+  bool peek_arm_;
+  char peek_ = 0;
+  bool writing_ = false;            // waiting for the socket to become writable
+  bool close_sent_ = false;         // our Close frame is queued: no more data frames
+  bool peer_closed_ = false;        // the client's Close arrived
+  bool close_after_write_ = false;  // end the TCP connection once the pending control frames are out
+  bool reported_ = false;           // the session was told the transport ended
+  bool gone_ = false;               // the socket is closed
 };
+
+void websocket_accept::on_accept(beast::error_code ec) {
+  http::request<http::string_body>().swap(req_);
+  if (ec) {
+    beast::error_code ignored;
+    auto& sock = beast::get_lowest_layer(ws_).socket();
+    sock.shutdown(tcp::socket::shutdown_both, ignored);
+    sock.close(ignored);
+    if (!resume_) s_->abort(std::nullopt, close_cause::normal);
+    return;
+  }
+  // The handshake is done and nothing of the connection's frames was read: the bare socket is all there is.
+  auto link = std::make_shared<websocket_link>(beast::get_lowest_layer(ws_).release_socket(), std::move(s_), resume_);
+  link->start();
+}
 
 }  // namespace
 
@@ -173,7 +385,7 @@ void start_websocket(tcp::socket socket, http::request<http::string_body> req, s
     if (ec) return;
     socket = std::move(moved);
   }
-  std::make_shared<websocket_link>(std::move(socket), std::move(s), resume)->start(std::move(req));
+  std::make_shared<websocket_accept>(std::move(socket), std::move(s), resume)->start(std::move(req));
 }
 
 }  // namespace actorhub::transport
