@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -22,19 +23,25 @@ class encoded_message {
   message_type type() const noexcept { return type_of(msg_); }
 
   // The framed record for protocol `p`; encoded on first use (thread-safe), then shared.
+  // (Not std::call_once: glibc's pthread_once makes a futex system call on every first use, i.e. per message.)
   const shared_bytes& bytes(const hub_protocol& p) const {
     auto i = static_cast<std::size_t>(p.kind());
-    std::call_once(once_[i], [&] {
-      auto s = std::make_shared<std::string>();
-      p.write(msg_, *s);
-      encoded_[i] = std::move(s);
-    });
+    if (!ready_[i].load(std::memory_order_acquire)) {
+      std::lock_guard<std::mutex> lk(mu_);
+      if (!ready_[i].load(std::memory_order_relaxed)) {
+        auto s = std::make_shared<std::string>();
+        p.write(msg_, *s);
+        encoded_[i] = std::move(s);
+        ready_[i].store(true, std::memory_order_release);
+      }
+    }
     return encoded_[i];
   }
 
  private:
   hub_message msg_;
-  mutable std::array<std::once_flag, protocol_count> once_;
+  mutable std::mutex mu_;
+  mutable std::array<std::atomic<bool>, protocol_count> ready_{};
   mutable std::array<shared_bytes, protocol_count> encoded_;
 };
 

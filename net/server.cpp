@@ -78,7 +78,7 @@ struct server::impl {
 
   void accept() {
     if (!acceptor || !acceptor->is_open()) return;
-    acceptor->async_accept(net::make_strand(st->ioc), [this](boost::system::error_code ec, tcp::socket socket) {
+    acceptor->async_accept(st->connection_executor(), [this](boost::system::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted || st->stopping.load()) return;
       if (ec) {
         // Out of descriptors or similar: try again shortly instead of spinning.

@@ -181,8 +181,9 @@ transport_open open_transport(const std::shared_ptr<server_state>& st, const hub
     out.refused = text_response(404, std::string(transport_name(kind)) + " transport not supported by this end point type");
     return out;
   }
-  // SSE and long-polling sessions get their own strand; a WebSocket session uses its socket's.
-  auto strand_for = [&] { return kind == transport_kind::websockets ? exec : net::make_strand(st->ioc); };
+  // SSE and long-polling sessions get their own executor (a strand with several I/O threads); a WebSocket
+  // session uses its socket's.
+  auto strand_for = [&] { return kind == transport_kind::websockets ? exec : st->connection_executor(); };
   auto shutting_down = [&] {
     out.refused = text_response(503, "The server is shutting down");
     return out;

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include <boost/asio/strand.hpp>
+
 #include "net/transport/session.hpp"
 
 namespace actorhub::transport {
@@ -37,6 +39,11 @@ server_state::server_state(server_options o, std::shared_ptr<class metrics> m)
       ioc(static_cast<int>(std::max(1u, opts.io_threads))),
       connections(opts.max_pending_connections),
       ping(encode(ping_message{})) {}
+
+boost::asio::any_io_executor server_state::connection_executor() {
+  if (opts.io_threads > 1) return boost::asio::make_strand(ioc);
+  return ioc.get_executor();
+}
 
 const hub_entry* server_state::find_hub(std::string_view lower_path) const noexcept {
   for (const auto& h : hubs)

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include "net/encoded_message.hpp"
@@ -80,6 +81,9 @@ struct server_state {
   const hub_entry* find_hub(std::string_view lower_path) const noexcept;
   // Longest route prefix matching `path`, or null.
   const http_handler* find_route(std::string_view path) const noexcept;
+  // The executor for a new connection's handlers: a strand with several I/O threads; with one thread the
+  // io_context itself (a strand would only add a lock and a queue hop per handler).
+  boost::asio::any_io_executor connection_executor();
   // Sweep period: fine enough for the shortest timeout, at most one second.
   std::int64_t sweep_period_ms() const noexcept;
 };

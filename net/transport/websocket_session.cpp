@@ -2,14 +2,15 @@
 //
 // Beast performs the opening handshake only; afterwards the link owns the bare socket and speaks RFC 6455 with
 // ws_frame.hpp. What that buys on the hot paths:
-// - no per-connection read buffer: a readable socket is read into one buffer per I/O thread, complete frames
-//   are unmasked and handed to the session in place, and only an incomplete frame is kept (by the reader);
-//   an idle connection holds its socket, the reader's few bytes and the session, nothing else;
+// - a small per-connection read buffer: a typical frame arrives whole in one read; more is read into one
+//   buffer per I/O thread; complete frames are unmasked and handed to the session in place, and only an
+//   incomplete frame is kept (by the reader); an idle connection holds its socket, 256 bytes and the session;
 // - everything queued for the connection leaves as one frame in one gathered write (header + the shared
 //   records, no copy), attempted synchronously; only a full socket buffer waits for writability.
 #include "net/transport/websocket_session.hpp"
 
 #include <array>
+#include <cstring>
 #include <vector>
 
 #include <boost/asio/post.hpp>
@@ -78,8 +79,7 @@ class websocket_link final : public transport_link, public std::enable_shared_fr
       : sock_(std::move(socket)),
         s_(std::move(s)),
         reader_(max_message(*s_)),
-        resume_(resume),
-        peek_arm_(s_->state().opts.io_threads > 1) {}
+        resume_(resume) {}
 
   void start() {
     beast::error_code ec;
@@ -104,47 +104,44 @@ class websocket_link final : public transport_link, public std::enable_shared_fr
  private:
   // ---- reading
 
-  // Waits for the socket to become readable. One I/O thread: a bare wait is enough (data arriving after the
-  // last read raises a new epoll event that this thread handles after the wait is queued). Several threads:
-  // another one may consume that event before the wait is queued, so a 1-byte peek (which Asio first tries at
-  // once) arms it without that race.
+  // Reads through the reactor into the link's small buffer: a typical frame arrives whole in that one read
+  // (Asio skips the speculative attempt after a short read, so arming costs no system call). A full small
+  // buffer means more may be waiting: the rest is read synchronously into the I/O thread's buffer.
+  // (A bare async_wait would cost an epoll_ctl per arming in Asio's reactor.)
   void arm_read() {
     if (gone_) return;
-    auto self = shared_from_this();
-    if (peek_arm_) {
-      sock_.async_receive(net::buffer(&peek_, 1), tcp::socket::message_peek,
-                          [self](beast::error_code ec, std::size_t) { self->on_readable(ec); });
-    } else {
-      sock_.async_wait(tcp::socket::wait_read, [self](beast::error_code ec) { self->on_readable(ec); });
-    }
+    sock_.async_read_some(net::buffer(small_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      self->on_readable(ec, n);
+    });
   }
 
-  void on_readable(beast::error_code ec) {
+  void on_readable(beast::error_code ec, std::size_t n) {
     if (gone_) return;
     if (ec) {
-      ended(false, ec.message());
+      ended(false, ec == net::error::eof ? std::string("The client closed the connection.") : ec.message());
       return;
     }
     char* buf = thread_read_buffer();
-    for (int turn = 0; turn < reads_per_turn; ++turn) {
-      std::size_t n = sock_.read_some(net::buffer(buf, read_chunk), ec);
-      if (ec == net::error::would_block || ec == net::error::try_again) {
-        arm_read();
-        return;
-      }
+    std::memcpy(buf, small_.data(), n);
+    std::size_t have = n;
+    bool more = n == small_.size();
+    for (int turn = 0; more;) {
+      std::size_t got = sock_.read_some(net::buffer(buf + have, read_chunk - have), ec);
+      if (ec == net::error::would_block || ec == net::error::try_again) break;
       if (ec) {
+        if (have && !consume(buf, have)) return;
         ended(false, ec == net::error::eof ? std::string("The client closed the connection.") : ec.message());
         return;
       }
-      if (!consume(buf, n)) return;
-      if (n < read_chunk) {  // drained for now
-        reader_.shrink();
-        arm_read();
-        return;
-      }
+      have += got;
+      if (have < read_chunk) break;  // a short read: drained for now
+      if (!consume(buf, have)) return;
+      have = 0;
+      if (++turn == reads_per_turn) break;  // a flooding client: the re-armed read continues after the others
     }
-    // More is waiting: continue after the other sockets had their turn.
-    net::post(sock_.get_executor(), [self = shared_from_this()] { self->on_readable({}); });
+    if (have && !consume(buf, have)) return;
+    if (reader_.idle()) reader_.shrink();
+    arm_read();
   }
 
   // Feeds bytes to the frame reader; false when the link is ending.
@@ -336,6 +333,7 @@ class websocket_link final : public transport_link, public std::enable_shared_fr
   tcp::socket sock_;
   std::shared_ptr<session> s_;
   ws::reader reader_;
+  std::array<char, 256> small_;               // what the reactor reads into (see arm_read)
   session::batch batch_;                      // the records being written (kept alive until written)
   std::vector<std::array<char, 10>> headers_;  // frame headers of the current write
   std::vector<net::const_buffer> bufs_;        // the current write: control frames, then header(s) + records
@@ -345,8 +343,6 @@ class websocket_link final : public transport_link, public std::enable_shared_fr
   std::size_t next_ = 0;     // first unwritten buffer of bufs_
   std::size_t offset_ = 0;   // bytes of bufs_[next_] already written
   bool resume_;
-  bool peek_arm_;
-  char peek_ = 0;
   bool writing_ = false;            // waiting for the socket to become writable
   bool close_sent_ = false;         // our Close frame is queued: no more data frames
   bool peer_closed_ = false;        // the client's Close arrived
