@@ -26,6 +26,11 @@ connection_runtime::connection_runtime(caf::event_based_actor* self, std::shared
                                        router_actor router, hub_connection_ptr conn)
     : self_(self), def_(std::move(def)), router_(std::move(router)), conn_(std::move(conn)) {}
 
+connection_runtime::registries& connection_runtime::regs() {
+  if (!regs_) regs_ = std::make_unique<registries>();
+  return *regs_;
+}
+
 // -- lifecycle ------------------------------------------------------------------------------------------------
 
 void connection_runtime::start() {
@@ -64,16 +69,19 @@ void connection_runtime::on_closed(std::optional<std::string> error) {
   if (closed_) return;
   closed_ = true;
   queue_.clear();
-  auto streams = std::move(streams_);
-  streams_.clear();
-  for (auto& [id, inv] : streams) cancel(*inv);
-  auto results = std::move(results_);
-  results_.clear();
-  for (auto& [id, rp] : results)
-    rp.deliver(client_result::failure(client_result::status::disconnected, "Connection disconnected."));
-  auto uploads = std::move(uploads_);
-  uploads_.clear();
-  for (auto& [id, up] : uploads) upload_completed(*up, std::string("The underlying connection was closed."));
+  if (regs_) {
+    // Only teardown() frees regs_, so it outlives the callbacks these run.
+    auto streams = std::move(regs_->streams);
+    regs_->streams.clear();
+    for (auto& [id, inv] : streams) cancel(*inv);
+    auto results = std::move(regs_->results);
+    regs_->results.clear();
+    for (auto& [id, rp] : results)
+      rp.deliver(client_result::failure(client_result::status::disconnected, "Connection disconnected."));
+    auto uploads = std::move(regs_->uploads);
+    regs_->uploads.clear();
+    for (auto& [id, up] : uploads) upload_completed(*up, std::string("The underlying connection was closed."));
+  }
   if (connected_ran_) {
     if (auto& f = def_->disconnected()) {
       auto inv = std::make_shared<invocation_state>();
@@ -97,9 +105,7 @@ void connection_runtime::teardown() {
   alive_ = false;
   current_.reset();
   queue_.clear();
-  streams_.clear();
-  uploads_.clear();
-  results_.clear();
+  regs_.reset();
 }
 
 void connection_runtime::protocol_failure(const std::string& error) {
@@ -143,8 +149,15 @@ void connection_runtime::enqueue(queued_invocation q) {
     auto up = std::make_shared<upload_state>();
     up->id = sid;
     up->runtime = weak_from_this();
-    uploads_.emplace(sid, up);  // a reused id keeps the first stream; the new one sees no items
+    regs().uploads.emplace(sid, up);  // a reused id keeps the first stream; the new one sees no items
     q.uploads.push_back(std::move(up));
+  }
+  if (!current_ && !pumping_ && queue_.empty()) {
+    // What pump() would do with a queue of one, without allocating the list node.
+    pumping_ = true;
+    begin(q);
+    pumping_ = false;
+    return;
   }
   queue_.push_back(std::move(q));
   pump();
@@ -162,10 +175,11 @@ void connection_runtime::pump() {
 }
 
 void connection_runtime::reject(const queued_invocation& q, std::string error) {
-  for (auto& up : q.uploads) {
-    auto i = uploads_.find(up->id);
-    if (i != uploads_.end() && i->second == up) uploads_.erase(i);
-  }
+  if (regs_)
+    for (auto& up : q.uploads) {
+      auto i = regs_->uploads.find(up->id);
+      if (i != regs_->uploads.end() && i->second == up) regs_->uploads.erase(i);
+    }
   if (q.id) write(encode(completion_message{{}, *q.id, std::move(error), std::nullopt}));
 }
 
@@ -197,9 +211,10 @@ void connection_runtime::begin(queued_invocation& q) {
   inv->blocks_queue = !m->streaming;
   inv->started = clock_type::now();
   if (m->streaming) {
-    if (streams_.size() >= def_->options().max_streams)
+    auto& streams = regs().streams;
+    if (streams.size() >= def_->options().max_streams)
       return reject(q, "Too many streams are open on this connection.");
-    if (!streams_.emplace(*q.id, inv).second)
+    if (!streams.emplace(*q.id, inv).second)
       return reject(q, "Invocation ID '" + *q.id + "' is already in use.");
   }
   std::vector<incoming_stream> ins;
@@ -268,9 +283,9 @@ void connection_runtime::try_emit(invocation_state& inv) {
     inv.method->observe_duration(std::chrono::duration<double>(clock_type::now() - inv.started).count());
   if (inv.id && !closed_)
     write(encode(completion_message{{}, *inv.id, std::move(inv.error), std::move(inv.result)}));
-  if (inv.streaming && inv.id) {
-    auto i = streams_.find(*inv.id);
-    if (i != streams_.end() && i->second.get() == &inv) streams_.erase(i);
+  if (inv.streaming && inv.id && regs_) {
+    auto i = regs_->streams.find(*inv.id);
+    if (i != regs_->streams.end() && i->second.get() == &inv) regs_->streams.erase(i);
   }
   if (inv.blocks_queue && current_.get() == &inv) {
     current_.reset();
@@ -302,20 +317,22 @@ void connection_runtime::cancel(invocation_state& inv) {
 }
 
 void connection_runtime::on_cancel_invocation(const cancel_invocation_message& m) {
-  if (auto i = streams_.find(m.invocation_id); i != streams_.end()) {
-    auto inv = i->second;
-    cancel(*inv);
-    return;
-  }
+  if (regs_)
+    if (auto i = regs_->streams.find(m.invocation_id); i != regs_->streams.end()) {
+      auto inv = i->second;
+      cancel(*inv);
+      return;
+    }
   // A stream still waiting in the queue never starts.
   for (auto q = queue_.begin(); q != queue_.end(); ++q) {
     if (q->stream_invocation && q->id == m.invocation_id) {
       auto waiting = std::move(*q);
       queue_.erase(q);
-      for (auto& up : waiting.uploads) {
-        auto u = uploads_.find(up->id);
-        if (u != uploads_.end() && u->second == up) uploads_.erase(u);
-      }
+      if (regs_)
+        for (auto& up : waiting.uploads) {
+          auto u = regs_->uploads.find(up->id);
+          if (u != regs_->uploads.end() && u->second == up) regs_->uploads.erase(u);
+        }
       write(encode(completion_message{{}, m.invocation_id, std::nullopt, std::nullopt}));
       return;
     }
@@ -324,8 +341,9 @@ void connection_runtime::on_cancel_invocation(const cancel_invocation_message& m
 }
 
 void connection_runtime::on_stream_item(stream_item_message& m) {
-  auto i = uploads_.find(m.invocation_id);
-  if (i == uploads_.end()) return;
+  if (!regs_) return;
+  auto i = regs_->uploads.find(m.invocation_id);
+  if (i == regs_->uploads.end()) return;
   auto up = i->second;
   if (up->on_item) {
     guarded(up->owner, [&] { up->on_item(std::move(m.item)); });
@@ -341,18 +359,19 @@ void connection_runtime::on_stream_item(stream_item_message& m) {
 }
 
 void connection_runtime::on_completion(completion_message& m) {
-  if (auto r = results_.find(m.invocation_id); r != results_.end()) {
+  if (!regs_) return;
+  if (auto r = regs_->results.find(m.invocation_id); r != regs_->results.end()) {
     auto rp = r->second;
-    results_.erase(r);
+    regs_->results.erase(r);
     if (m.error)
       rp.deliver(client_result::failure(client_result::status::error, std::move(*m.error)));
     else
       rp.deliver(client_result{client_result::status::ok, m.result ? std::move(*m.result) : value{}, {}});
     return;
   }
-  if (auto u = uploads_.find(m.invocation_id); u != uploads_.end()) {
+  if (auto u = regs_->uploads.find(m.invocation_id); u != regs_->uploads.end()) {
     auto up = u->second;
-    uploads_.erase(u);
+    regs_->uploads.erase(u);
     upload_completed(*up, m.error);
   }
 }
@@ -504,19 +523,21 @@ void connection_runtime::invoke_client(invocation_state* tracker, std::string co
 caf::result<client_result> connection_runtime::on_client_invocation(client_invocation& inv) {
   if (closed_) return client_result::failure(client_result::status::disconnected, "Connection disconnected.");
   // Server-chosen ids carry a prefix so they never collide with the client's own (numeric) stream ids.
-  auto id = "r" + std::to_string(++next_result_id_);
+  auto& r = regs();
+  auto id = "r" + std::to_string(++r.next_result_id);
   auto rp = self_->make_response_promise<client_result>();
-  results_.emplace(id, rp);
+  r.results.emplace(id, rp);
   write(encode(invocation_message{{}, id, std::move(inv.target), std::move(inv.arguments), {}}));
   self_->delayed_send(caf::actor_cast<caf::actor>(self_), inv.timeout, expire_atom::value, id);
   return rp;
 }
 
 void connection_runtime::on_result_expired(const std::string& id) {
-  auto i = results_.find(id);
-  if (i == results_.end()) return;
+  if (!regs_) return;
+  auto i = regs_->results.find(id);
+  if (i == regs_->results.end()) return;
   auto rp = i->second;
-  results_.erase(i);
+  regs_->results.erase(i);
   rp.deliver(client_result::failure(client_result::status::timeout, "Client result timed out."));
 }
 
