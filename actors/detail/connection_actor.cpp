@@ -1,10 +1,16 @@
 // The CAF shell of a connection: maps its messages onto connection_runtime.
+//
+// Memory: this actor exists once per client connection, so what it holds is paid per connection. Its message
+// handlers capture nothing and are ONE behavior object shared by every connection actor (a behavior with six
+// handlers capturing the runtime was ~350 bytes per connection); a handler finds its actor through `running`,
+// which resume() sets for the thread while the actor runs. CAF invokes handlers only from resume().
 #include "actors/detail/connection_actor.hpp"
 
 #include <string>
+#include <utility>
 
+#include "caf/actor_config.hpp"
 #include "caf/event_based_actor.hpp"
-#include "caf/stateful_actor.hpp"
 
 #include "actors/detail/connection.hpp"
 
@@ -12,46 +18,81 @@ namespace actorhub::detail {
 
 namespace {
 
-struct connection_actor_state {
-  std::shared_ptr<connection_runtime> rt;
-  static inline const char* name = "actorhub.connection";
+class connection_actor final : public caf::event_based_actor {
+ public:
+  connection_actor(caf::actor_config& cfg, std::shared_ptr<const hub> def, router_actor router,
+                   hub_connection_ptr conn, std::shared_ptr<std::atomic<std::size_t>> inflight)
+      : caf::event_based_actor(cfg),
+        rt_(std::make_shared<connection_runtime>(this, std::move(def), std::move(router), std::move(conn))),
+        inflight_(std::move(inflight)) {}
+
+  const char* name() const override { return "actorhub.connection"; }
+
+  resume_result resume(caf::execution_unit* ctx, size_t max_throughput) override {
+    // Saved and restored: an actor run inline from another actor's turn must not leave the outer one unset.
+    auto* outer = std::exchange(running, this);
+    auto result = caf::event_based_actor::resume(ctx, max_throughput);
+    running = outer;
+    return result;
+  }
+
+ protected:
+  caf::behavior make_behavior() override {
+    set_default_handler(caf::drop);
+    // A bug of ours must not leave a registered but deaf connection behind: close it and unregister.
+    set_exception_handler([](caf::scheduled_actor* self, std::exception_ptr&) -> caf::error {
+      auto& rt = *static_cast<connection_actor*>(self)->rt_;
+      rt.connection()->close(std::string("Internal server error."));
+      rt.on_closed(std::string("Internal server error."));
+      return caf::make_error(caf::sec::runtime_error);
+    });
+    rt_->start();
+    return handlers();
+  }
+
+  void on_exit() override {
+    // Like a stateful actor's state: released when the actor terminates, not when its last handle goes.
+    rt_.reset();
+    inflight_.reset();
+    caf::event_based_actor::on_exit();
+  }
+
+ private:
+  static connection_actor& self() { return *running; }
+
+  static const caf::behavior& handlers() {
+    static const caf::behavior shared{
+        [](inbound_batch& b) {
+          auto& self = connection_actor::self();
+          self.inflight_->fetch_sub(1, std::memory_order_relaxed);
+          self.rt_->on_batch(b.messages);
+        },
+        [](closed_atom, bool has_error, std::string& error) {
+          self().rt_->on_closed(has_error ? std::optional<std::string>(std::move(error)) : std::nullopt);
+        },
+        [](invoke_atom, client_invocation& inv) -> caf::result<client_result> {
+          return self().rt_->on_client_invocation(inv);
+        },
+        [](expire_atom, const std::string& id) { self().rt_->on_result_expired(id); },
+        [](timer_atom, scheduled_call& call) { self().rt_->run_scheduled(call); },
+        [](post_atom, scheduled_call& call) { self().rt_->run_scheduled(call); },
+    };
+    return shared;
+  }
+
+  static thread_local connection_actor* running;
+
+  std::shared_ptr<connection_runtime> rt_;
+  std::shared_ptr<std::atomic<std::size_t>> inflight_;
 };
 
-caf::behavior connection_actor(caf::stateful_actor<connection_actor_state>* self, std::shared_ptr<const hub> def,
-                               router_actor router, hub_connection_ptr conn,
-                               std::shared_ptr<std::atomic<std::size_t>> inflight) {
-  auto rt = std::make_shared<connection_runtime>(self, std::move(def), std::move(router), std::move(conn));
-  self->state.rt = rt;
-  self->set_default_handler(caf::drop);
-  // A bug of ours must not leave a registered but deaf connection behind: close it and unregister.
-  self->set_exception_handler([rt](caf::scheduled_actor*, std::exception_ptr&) -> caf::error {
-    rt->connection()->close(std::string("Internal server error."));
-    rt->on_closed(std::string("Internal server error."));
-    return caf::make_error(caf::sec::runtime_error);
-  });
-  rt->start();
-  return {
-      [rt, inflight](inbound_batch& b) {
-        inflight->fetch_sub(1, std::memory_order_relaxed);
-        rt->on_batch(b.messages);
-      },
-      [rt](closed_atom, bool has_error, std::string& error) {
-        rt->on_closed(has_error ? std::optional<std::string>(std::move(error)) : std::nullopt);
-      },
-      [rt](invoke_atom, client_invocation& inv) -> caf::result<client_result> {
-        return rt->on_client_invocation(inv);
-      },
-      [rt](expire_atom, const std::string& id) { rt->on_result_expired(id); },
-      [rt](timer_atom, scheduled_call& call) { rt->run_scheduled(call); },
-      [rt](post_atom, scheduled_call& call) { rt->run_scheduled(call); },
-  };
-}
+thread_local connection_actor* connection_actor::running = nullptr;
 
 }  // namespace
 
 caf::actor spawn_connection_actor(caf::actor_system& sys, std::shared_ptr<const hub> def, router_actor router,
                                   hub_connection_ptr conn, std::shared_ptr<std::atomic<std::size_t>> inflight) {
-  return sys.spawn(connection_actor, std::move(def), std::move(router), std::move(conn), std::move(inflight));
+  return sys.spawn<connection_actor>(std::move(def), std::move(router), std::move(conn), std::move(inflight));
 }
 
 }  // namespace actorhub::detail
