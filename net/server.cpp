@@ -172,6 +172,7 @@ server::~server() {
   if (impl_->acceptor) impl_->acceptor->close(ec);
   impl_->work.reset();
   impl_->st->ioc.destroy_pending_handlers();
+  impl_->st->wakes.clear();  // woken links hold sessions, which hold the shared state
   // Endpoints may hold connections (which hold the shared state): release them so nothing cycles.
   // The entries themselves stay, as closed sessions still name their hub.
   for (auto& e : impl_->st->hubs) {

@@ -22,6 +22,7 @@
 #include "net/server.hpp"
 #include "net/server_options.hpp"
 #include "net/transport/connection_table.hpp"
+#include "net/transport/wake_queue.hpp"
 
 namespace actorhub {
 struct hub_metrics;
@@ -74,6 +75,7 @@ struct server_state {
   negotiate_decorator decorate_negotiate;
 
   connection_table connections;
+  wake_queue wakes{ioc};  // one I/O thread: batched transport wake-ups
   std::atomic<bool> stopping{false};
   const encoded_ptr ping;  // encoded once per protocol, shared by every keep-alive
 

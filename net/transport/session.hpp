@@ -34,6 +34,8 @@ class transport_link {
   virtual void abort() = 0;
   // Sweep thread: transport-specific timers (long polling).
   virtual void tick(std::int64_t now_ms) { (void)now_ms; }
+  // I/O thread, from the server's wake_queue (links that use it).
+  virtual void on_wake() {}
 };
 
 enum class close_cause : std::uint8_t { normal, slow, protocol_error, timeout, handshake };

@@ -71,6 +71,7 @@ class websocket_accept : public std::enable_shared_from_this<websocket_accept> {
   http::request<http::string_body> req_;
   std::shared_ptr<session> s_;
   bool resume_;
+  bool single_thread_;  // one I/O thread: wake-ups go through the server's wake_queue
 };
 
 class websocket_link final : public transport_link, public std::enable_shared_from_this<websocket_link> {
@@ -79,7 +80,8 @@ class websocket_link final : public transport_link, public std::enable_shared_fr
       : sock_(std::move(socket)),
         s_(std::move(s)),
         reader_(max_message(*s_)),
-        resume_(resume) {}
+        resume_(resume),
+        single_thread_(s_->state().opts.io_threads <= 1) {}
 
   void start() {
     beast::error_code ec;
@@ -94,8 +96,14 @@ class websocket_link final : public transport_link, public std::enable_shared_fr
   }
 
   void wake() override {
-    net::post(sock_.get_executor(), [self = shared_from_this()] { self->flush(); });
+    if (single_thread_) {
+      s_->state().wakes.push(shared_from_this());
+    } else {
+      net::post(sock_.get_executor(), [self = shared_from_this()] { self->flush(); });
+    }
   }
+
+  void on_wake() override { flush(); }
 
   void abort() override {
     net::post(sock_.get_executor(), [self = shared_from_this()] { self->close_socket(); });
@@ -297,15 +305,18 @@ class websocket_link final : public transport_link, public std::enable_shared_fr
     if (bufs_.capacity() > 4 * max_iov) std::vector<net::const_buffer>().swap(bufs_);
   }
 
-  // Up to max_iov buffers from the current position.
-  const std::array<net::const_buffer, max_iov>& window() {
+  // Up to max_iov buffers from the current position. Built per write (Asio copies it into a pending
+  // operation), not kept: it would be 1 KB per idle link.
+  using buffer_window = std::array<net::const_buffer, max_iov>;
+  buffer_window window() const {
+    buffer_window w;
     std::size_t k = 0;
     for (std::size_t i = next_; i < bufs_.size() && k < max_iov; ++i, ++k) {
-      window_[k] = bufs_[i];
-      if (i == next_) window_[k] += offset_;
+      w[k] = bufs_[i];
+      if (i == next_) w[k] += offset_;
     }
-    for (; k < max_iov; ++k) window_[k] = net::const_buffer();
-    return window_;
+    for (; k < max_iov; ++k) w[k] = net::const_buffer();
+    return w;
   }
 
   void advance(std::size_t n) {
@@ -337,12 +348,12 @@ class websocket_link final : public transport_link, public std::enable_shared_fr
   session::batch batch_;                      // the records being written (kept alive until written)
   std::vector<std::array<char, 10>> headers_;  // frame headers of the current write
   std::vector<net::const_buffer> bufs_;        // the current write: control frames, then header(s) + records
-  std::array<net::const_buffer, max_iov> window_;
   std::string control_;      // control frames waiting for the current write to finish
   std::string control_out_;  // control frames in the current write
   std::size_t next_ = 0;     // first unwritten buffer of bufs_
   std::size_t offset_ = 0;   // bytes of bufs_[next_] already written
   bool resume_;
+  bool single_thread_;  // one I/O thread: wake-ups go through the server's wake_queue
   bool writing_ = false;            // waiting for the socket to become writable
   bool close_sent_ = false;         // our Close frame is queued: no more data frames
   bool peer_closed_ = false;        // the client's Close arrived
