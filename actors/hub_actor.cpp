@@ -21,23 +21,32 @@ namespace {
 using detail::exclusion;
 using detail::group_actor;
 
+// Memory: one registry entry per connection, so its size is paid per connection. Each id is stored once, as
+// the key of `connections`; users and groups refer to entries and keys by pointer (nodes of the maps never
+// move), instead of holding copies of the strings.
+struct member;
+using connection_map = std::unordered_map<std::string, member>;
+using connection_ref = connection_map::value_type*;
+
 struct member {
   hub_connection_ptr conn;
   caf::actor actor;
-  std::string user;
-  std::vector<std::string> groups;  // usually few
+  const std::string* user = nullptr;       // key of its `users` entry; null when anonymous
+  std::vector<const std::string*> groups;  // keys of its `groups` entries; usually few
 };
 
 struct group_entry {
   group_actor actor;
-  std::unordered_set<std::string> members;  // connection ids; mirrors the group actor's member list
+  std::unordered_set<const std::string*> members;  // keys of `connections`; mirrors the group actor's list
 };
+
+using group_map = std::unordered_map<std::string, group_entry>;
 
 struct router_state {
   std::string hub;
-  std::unordered_map<std::string, member> connections;
-  std::unordered_map<std::string, std::vector<std::string>> users;  // user id -> connection ids
-  std::unordered_map<std::string, group_entry> groups;
+  connection_map connections;
+  std::unordered_map<std::string, std::vector<connection_ref>> users;  // user id -> its connections
+  group_map groups;
   static inline const char* name = "actorhub.router";
 };
 
@@ -54,16 +63,27 @@ std::vector<std::string> unique(std::vector<std::string> names) {
   return out;
 }
 
-void remove_from_group(router_pointer self, const std::string& conn, const std::string& group) {
+void leave_group(router_pointer self, connection_map::iterator c, group_map::iterator g) {
+  if (g->second.members.erase(&c->first) == 0) return;
+  self->send(g->second.actor, leave_atom::value, c->first);
+  auto& gs = c->second.groups;
+  gs.erase(std::remove(gs.begin(), gs.end(), &g->first), gs.end());  // before the key it points to goes
+  if (g->second.members.empty()) self->state.groups.erase(g);  // the group actor stops itself on the same leave
+}
+
+// Removes the entry from its groups, its user and the registry.
+void detach(router_pointer self, connection_map::iterator c) {
   auto& st = self->state;
-  auto g = st.groups.find(group);
-  if (g == st.groups.end() || g->second.members.erase(conn) == 0) return;
-  self->send(g->second.actor, leave_atom::value, conn);
-  if (g->second.members.empty()) st.groups.erase(g);  // the group actor stops itself on the same leave
-  if (auto c = st.connections.find(conn); c != st.connections.end()) {
-    auto& gs = c->second.groups;
-    gs.erase(std::remove(gs.begin(), gs.end(), group), gs.end());
+  for (auto* name : std::vector<const std::string*>(c->second.groups))
+    if (auto g = st.groups.find(*name); g != st.groups.end()) leave_group(self, c, g);
+  if (auto* user = c->second.user) {
+    if (auto u = st.users.find(*user); u != st.users.end()) {
+      auto& refs = u->second;
+      refs.erase(std::remove(refs.begin(), refs.end(), &*c), refs.end());
+      if (refs.empty()) st.users.erase(u);
+    }
   }
+  st.connections.erase(c);
 }
 
 caf::result<ok_atom> send_to_groups(router_pointer self, send_target& t, const encoded_ptr& msg) {
@@ -80,11 +100,11 @@ caf::result<ok_atom> send_to_groups(router_pointer self, send_target& t, const e
   auto one_done = [rp, remaining]() mutable {
     if (--*remaining == 0) rp.deliver(ok_atom::value);
   };
-  std::unordered_set<std::string> covered;
+  std::unordered_set<const std::string*> covered;
   for (auto* g : targets) {
     auto excluded = t.excluded;
-    for (auto& id : g->members)
-      if (!covered.insert(id).second) excluded.push_back(id);
+    for (auto* id : g->members)
+      if (!covered.insert(id).second) excluded.push_back(*id);
     self->request(g->actor, caf::infinite, send_atom::value, std::move(excluded), msg)
         .then([one_done](ok_atom) mutable { one_done(); }, [one_done](caf::error&) mutable { one_done(); });
   }
@@ -96,25 +116,22 @@ router_actor::behavior_type router_behavior(router_pointer self, std::string hub
   return {
       [=](attach_atom, connection_entry& e) {
         auto& st = self->state;
-        if (!e.user_id.empty()) st.users[e.user_id].push_back(e.connection_id);
-        auto id = e.connection_id;
-        st.connections.insert_or_assign(std::move(id), member{std::move(e.connection), std::move(e.actor),
-                                                              std::move(e.user_id), {}});
+        // A reused id replaces the earlier registration (its user and groups go with it).
+        if (auto old = st.connections.find(e.connection_id); old != st.connections.end()) detach(self, old);
+        auto c = st.connections
+                     .emplace(std::move(e.connection_id),
+                              member{std::move(e.connection), std::move(e.actor), nullptr, {}})
+                     .first;
+        if (!e.user_id.empty()) {
+          auto u = st.users.try_emplace(std::move(e.user_id)).first;
+          u->second.push_back(&*c);
+          c->second.user = &u->first;
+        }
         return ok_atom::value;
       },
       [=](detach_atom, const std::string& id) {
         auto& st = self->state;
-        auto c = st.connections.find(id);
-        if (c == st.connections.end()) return;
-        for (auto& g : std::vector<std::string>(c->second.groups)) remove_from_group(self, id, g);
-        if (!c->second.user.empty()) {
-          if (auto u = st.users.find(c->second.user); u != st.users.end()) {
-            auto& ids = u->second;
-            ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
-            if (ids.empty()) st.users.erase(u);
-          }
-        }
-        st.connections.erase(c);
+        if (auto c = st.connections.find(id); c != st.connections.end()) detach(self, c);
       },
       [=](send_atom, send_target& t, const encoded_ptr& msg) -> caf::result<ok_atom> {
         auto& st = self->state;
@@ -131,8 +148,8 @@ router_actor::behavior_type router_behavior(router_pointer self, std::string hub
           case send_target::kind::users:
             for (auto& user : unique(std::move(t.names)))
               if (auto u = st.users.find(user); u != st.users.end())
-                for (auto& id : u->second)
-                  if (auto c = st.connections.find(id); c != st.connections.end() && !skip(id)) c->second.conn->send(msg);
+                for (auto* c : u->second)
+                  if (!skip(c->first)) c->second.conn->send(msg);
             break;
           case send_target::kind::groups:
             return send_to_groups(self, t, msg);
@@ -143,16 +160,19 @@ router_actor::behavior_type router_behavior(router_pointer self, std::string hub
         auto& st = self->state;
         auto c = st.connections.find(conn);
         if (c == st.connections.end()) return ok_atom::value;  // not (or no longer) here
-        auto& g = st.groups[group];
-        if (!g.members.insert(conn).second) return ok_atom::value;  // already a member
-        if (!g.actor) g.actor = self->spawn<caf::linked>(detail::group_behavior, group);
-        c->second.groups.push_back(group);
+        auto g = st.groups.try_emplace(std::move(group)).first;
+        if (!g->second.members.insert(&c->first).second) return ok_atom::value;  // already a member
+        if (!g->second.actor) g->second.actor = self->spawn<caf::linked>(detail::group_behavior, g->first);
+        c->second.groups.push_back(&g->first);
         // The group actor applies it before any later send this router forwards to it.
-        self->send(g.actor, join_atom::value, std::move(conn), c->second.conn);
+        self->send(g->second.actor, join_atom::value, std::move(conn), c->second.conn);
         return ok_atom::value;
       },
       [=](leave_atom, const std::string& conn, const std::string& group) {
-        remove_from_group(self, conn, group);
+        auto& st = self->state;
+        auto c = st.connections.find(conn);
+        auto g = st.groups.find(group);
+        if (c != st.connections.end() && g != st.groups.end()) leave_group(self, c, g);
         return ok_atom::value;
       },
       [=](invoke_atom, const std::string& conn, client_invocation& inv) -> caf::result<client_result> {
