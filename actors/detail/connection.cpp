@@ -7,6 +7,8 @@
 #include "caf/actor_cast.hpp"
 #include "caf/send.hpp"
 
+#include "actors/detail/connection_actor.hpp"
+
 namespace actorhub::detail {
 
 namespace {
@@ -59,6 +61,7 @@ void connection_runtime::start() {
     }
     if (!inv->deferred) finish(*inv, std::nullopt, std::nullopt);
     op_done(*inv);
+    release_response_table(self_);  // most connections make no further request
   }, [this](caf::error&) {
     // The router is gone: the hub is shutting down.
     if (!closed_) protocol_failure("Server is shutting down.");

@@ -28,6 +28,10 @@ class connection_actor final : public caf::event_based_actor {
 
   const char* name() const override { return "actorhub.connection"; }
 
+  void release_response_table() noexcept {
+    if (multiplexed_responses_.empty()) multiplexed_responses_.shrink_to_fit();
+  }
+
   resume_result resume(caf::execution_unit* ctx, size_t max_throughput) override {
     // Saved and restored: an actor run inline from another actor's turn must not leave the outer one unset.
     auto* outer = std::exchange(running, this);
@@ -89,6 +93,10 @@ class connection_actor final : public caf::event_based_actor {
 thread_local connection_actor* connection_actor::running = nullptr;
 
 }  // namespace
+
+void release_response_table(caf::event_based_actor* self) noexcept {
+  static_cast<connection_actor*>(self)->release_response_table();
+}
 
 caf::actor spawn_connection_actor(caf::actor_system& sys, std::shared_ptr<const hub> def, router_actor router,
                                   hub_connection_ptr conn, std::shared_ptr<std::atomic<std::size_t>> inflight) {

@@ -7,6 +7,7 @@
 
 #include "caf/actor.hpp"
 #include "caf/actor_system.hpp"
+#include "caf/fwd.hpp"
 
 #include "actors/hub.hpp"
 #include "actors/router.hpp"
@@ -15,6 +16,10 @@
 namespace actorhub::detail {
 
 // `inflight` counts batches handed to the actor and not processed yet (decremented by the actor).
+// Gives back the memory of `self`'s table of pending responses while it is empty: CAF keeps its capacity, 32
+// bytes per idle connection after the registration request. `self` is a connection actor.
+void release_response_table(caf::event_based_actor* self) noexcept;
+
 caf::actor spawn_connection_actor(caf::actor_system& sys, std::shared_ptr<const hub> def, router_actor router,
                                   hub_connection_ptr conn, std::shared_ptr<std::atomic<std::size_t>> inflight);
 
