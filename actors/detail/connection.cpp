@@ -25,8 +25,13 @@ overloaded(Fs...) -> overloaded<Fs...>;
 }  // namespace
 
 connection_runtime::connection_runtime(caf::event_based_actor* self, std::shared_ptr<const hub> def,
-                                       router_actor router, hub_connection_ptr conn)
-    : self_(self), def_(std::move(def)), router_(std::move(router)), conn_(std::move(conn)) {}
+                                       router_actor router, hub_connection_ptr conn,
+                                       std::shared_ptr<std::atomic<std::size_t>> inflight)
+    : self_(self),
+      def_(std::move(def)),
+      router_(std::move(router)),
+      conn_(std::move(conn)),
+      inflight_(std::move(inflight)) {}
 
 connection_runtime::registries& connection_runtime::regs() {
   if (!regs_) regs_ = std::make_unique<registries>();
@@ -71,7 +76,7 @@ void connection_runtime::start() {
 void connection_runtime::on_closed(std::optional<std::string> error) {
   if (closed_) return;
   closed_ = true;
-  queue_.clear();
+  queue_.reset();
   if (regs_) {
     // Only teardown() frees regs_, so it outlives the callbacks these run.
     auto streams = std::move(regs_->streams);
@@ -107,7 +112,7 @@ void connection_runtime::teardown() {
   // Breaks the reference cycles user callbacks may form (callback -> hub_call -> runtime -> callback).
   alive_ = false;
   current_.reset();
-  queue_.clear();
+  queue_.reset();
   regs_.reset();
 }
 
@@ -119,6 +124,7 @@ void connection_runtime::protocol_failure(const std::string& error) {
 // -- inbound messages ---------------------------------------------------------------------------------------
 
 void connection_runtime::on_batch(std::vector<hub_message>& batch) {
+  inflight_->fetch_sub(1, std::memory_order_relaxed);
   for (auto& m : batch) {
     if (closed_) return;
     std::visit(overloaded{
@@ -142,7 +148,7 @@ void connection_runtime::on_batch(std::vector<hub_message>& batch) {
 }
 
 void connection_runtime::enqueue(queued_invocation q) {
-  if (queue_.size() >= def_->options().max_queued_invocations) {
+  if ((queue_ ? queue_->size() : 0) >= def_->options().max_queued_invocations) {
     protocol_failure("Too many invocations are waiting on this connection.");
     return;
   }
@@ -155,25 +161,27 @@ void connection_runtime::enqueue(queued_invocation q) {
     regs().uploads.emplace(sid, up);  // a reused id keeps the first stream; the new one sees no items
     q.uploads.push_back(std::move(up));
   }
-  if (!current_ && !pumping_ && queue_.empty()) {
-    // What pump() would do with a queue of one, without allocating the list node.
+  if (!current_ && !pumping_ && queue_empty()) {
+    // What pump() would do with a queue of one, without allocating the queue.
     pumping_ = true;
     begin(q);
     pumping_ = false;
     return;
   }
-  queue_.push_back(std::move(q));
+  if (!queue_) queue_ = std::make_unique<std::list<queued_invocation>>();
+  queue_->push_back(std::move(q));
   pump();
 }
 
 void connection_runtime::pump() {
   if (pumping_) return;
   pumping_ = true;
-  while (!current_ && !closed_ && !queue_.empty()) {
-    auto q = std::move(queue_.front());
-    queue_.pop_front();
+  while (!current_ && !closed_ && !queue_empty()) {
+    auto q = std::move(queue_->front());
+    queue_->pop_front();
     begin(q);
   }
+  if (queue_ && queue_->empty()) queue_.reset();
   pumping_ = false;
 }
 
@@ -327,10 +335,12 @@ void connection_runtime::on_cancel_invocation(const cancel_invocation_message& m
       return;
     }
   // A stream still waiting in the queue never starts.
-  for (auto q = queue_.begin(); q != queue_.end(); ++q) {
+  if (!queue_) return;
+  for (auto q = queue_->begin(); q != queue_->end(); ++q) {
     if (q->stream_invocation && q->id == m.invocation_id) {
       auto waiting = std::move(*q);
-      queue_.erase(q);
+      queue_->erase(q);
+      if (queue_->empty()) queue_.reset();
       if (regs_)
         for (auto& up : waiting.uploads) {
           auto u = regs_->uploads.find(up->id);

@@ -3,6 +3,7 @@
 // thin shell around it. Internal.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <exception>
@@ -69,12 +70,13 @@ struct upload_state {
 
 class connection_runtime : public std::enable_shared_from_this<connection_runtime> {
  public:
+  // `inflight` counts the inbound batches handed to the actor and not processed yet (see hub_host).
   connection_runtime(caf::event_based_actor* self, std::shared_ptr<const hub> def, router_actor router,
-                     hub_connection_ptr conn);
+                     hub_connection_ptr conn, std::shared_ptr<std::atomic<std::size_t>> inflight);
 
   // -- driven by the actor --------------------------------------------------------------------------------
   void start();  // register with the router, then on_connected
-  void on_batch(std::vector<hub_message>& batch);
+  void on_batch(std::vector<hub_message>& batch);  // one inbound batch: also takes it off `inflight`
   void on_closed(std::optional<std::string> error);
   caf::result<client_result> on_client_invocation(client_invocation& inv);
   void on_result_expired(const std::string& id);
@@ -137,6 +139,7 @@ class connection_runtime : public std::enable_shared_from_this<connection_runtim
     std::uint64_t next_result_id = 0;
   };
   registries& regs();  // creates them
+  bool queue_empty() const noexcept { return !queue_ || queue_->empty(); }
 
   caf::event_based_actor* self_;
   std::shared_ptr<const hub> def_;
@@ -147,9 +150,10 @@ class connection_runtime : public std::enable_shared_from_this<connection_runtim
   bool connected_ran_ = false;
   bool pumping_ = false;  // guards pump() against re-entry from synchronous completions
   std::shared_ptr<invocation_state> current_;  // the running queue-blocking invocation
-  // Invocations waiting behind current_. A list, not a deque: an empty std::deque already holds a 512-byte
-  // block (libstdc++), and most connections never queue anything.
-  std::list<queued_invocation> queue_;
+  // Invocations waiting behind current_; null while none is (most connections never queue anything, and an
+  // empty std::deque would already hold a 512-byte block).
+  std::unique_ptr<std::list<queued_invocation>> queue_;
+  std::shared_ptr<std::atomic<std::size_t>> inflight_;
   std::unique_ptr<registries> regs_;  // null until a stream, upload or client result needs it
 };
 

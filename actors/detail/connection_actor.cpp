@@ -23,8 +23,8 @@ class connection_actor final : public caf::event_based_actor {
   connection_actor(caf::actor_config& cfg, std::shared_ptr<const hub> def, router_actor router,
                    hub_connection_ptr conn, std::shared_ptr<std::atomic<std::size_t>> inflight)
       : caf::event_based_actor(cfg),
-        rt_(std::make_shared<connection_runtime>(this, std::move(def), std::move(router), std::move(conn))),
-        inflight_(std::move(inflight)) {}
+        rt_(std::make_shared<connection_runtime>(this, std::move(def), std::move(router), std::move(conn),
+                                                 std::move(inflight))) {}
 
   const char* name() const override { return "actorhub.connection"; }
 
@@ -57,7 +57,6 @@ class connection_actor final : public caf::event_based_actor {
   void on_exit() override {
     // Like a stateful actor's state: released when the actor terminates, not when its last handle goes.
     rt_.reset();
-    inflight_.reset();
     caf::event_based_actor::on_exit();
   }
 
@@ -66,11 +65,7 @@ class connection_actor final : public caf::event_based_actor {
 
   static const caf::behavior& handlers() {
     static const caf::behavior shared{
-        [](inbound_batch& b) {
-          auto& self = connection_actor::self();
-          self.inflight_->fetch_sub(1, std::memory_order_relaxed);
-          self.rt_->on_batch(b.messages);
-        },
+        [](inbound_batch& b) { self().rt_->on_batch(b.messages); },
         [](closed_atom, bool has_error, std::string& error) {
           self().rt_->on_closed(has_error ? std::optional<std::string>(std::move(error)) : std::nullopt);
         },
@@ -87,7 +82,6 @@ class connection_actor final : public caf::event_based_actor {
   static thread_local connection_actor* running;
 
   std::shared_ptr<connection_runtime> rt_;
-  std::shared_ptr<std::atomic<std::size_t>> inflight_;
 };
 
 thread_local connection_actor* connection_actor::running = nullptr;
