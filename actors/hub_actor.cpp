@@ -31,8 +31,9 @@ using connection_ref = connection_map::value_type*;
 struct member {
   hub_connection_ptr conn;
   caf::actor actor;
-  const std::string* user = nullptr;       // key of its `users` entry; null when anonymous
-  std::vector<const std::string*> groups;  // keys of its `groups` entries; usually few
+  const std::string* user = nullptr;  // key of its `users` entry; null when anonymous
+  // Keys of its `groups` entries; null while it is in none (most connections: 8 bytes instead of 24).
+  std::unique_ptr<std::vector<const std::string*>> groups;
 };
 
 struct group_entry {
@@ -66,16 +67,19 @@ std::vector<std::string> unique(std::vector<std::string> names) {
 void leave_group(router_pointer self, connection_map::iterator c, group_map::iterator g) {
   if (g->second.members.erase(&c->first) == 0) return;
   self->send(g->second.actor, leave_atom::value, c->first);
-  auto& gs = c->second.groups;
-  gs.erase(std::remove(gs.begin(), gs.end(), &g->first), gs.end());  // before the key it points to goes
+  if (auto& gs = c->second.groups) {  // before the key it points to goes
+    gs->erase(std::remove(gs->begin(), gs->end(), &g->first), gs->end());
+    if (gs->empty()) gs.reset();
+  }
   if (g->second.members.empty()) self->state.groups.erase(g);  // the group actor stops itself on the same leave
 }
 
 // Removes the entry from its groups, its user and the registry.
 void detach(router_pointer self, connection_map::iterator c) {
   auto& st = self->state;
-  for (auto* name : std::vector<const std::string*>(c->second.groups))
-    if (auto g = st.groups.find(*name); g != st.groups.end()) leave_group(self, c, g);
+  if (c->second.groups)
+    for (auto* name : std::vector<const std::string*>(*c->second.groups))  // leave_group() edits the original
+      if (auto g = st.groups.find(*name); g != st.groups.end()) leave_group(self, c, g);
   if (auto* user = c->second.user) {
     if (auto u = st.users.find(*user); u != st.users.end()) {
       auto& refs = u->second;
@@ -120,7 +124,7 @@ router_actor::behavior_type router_behavior(router_pointer self, std::string hub
         if (auto old = st.connections.find(e.connection_id); old != st.connections.end()) detach(self, old);
         auto c = st.connections
                      .emplace(std::move(e.connection_id),
-                              member{std::move(e.connection), std::move(e.actor), nullptr, {}})
+                              member{std::move(e.connection), std::move(e.actor), nullptr, nullptr})
                      .first;
         if (!e.user_id.empty()) {
           auto u = st.users.try_emplace(std::move(e.user_id)).first;
@@ -163,7 +167,9 @@ router_actor::behavior_type router_behavior(router_pointer self, std::string hub
         auto g = st.groups.try_emplace(std::move(group)).first;
         if (!g->second.members.insert(&c->first).second) return ok_atom::value;  // already a member
         if (!g->second.actor) g->second.actor = self->spawn<caf::linked>(detail::group_behavior, g->first);
-        c->second.groups.push_back(&g->first);
+        auto& gs = c->second.groups;
+        if (!gs) gs = std::make_unique<std::vector<const std::string*>>();
+        gs->push_back(&g->first);
         // The group actor applies it before any later send this router forwards to it.
         self->send(g->second.actor, join_atom::value, std::move(conn), c->second.conn);
         return ok_atom::value;
