@@ -2,6 +2,10 @@
 #include "actors/hub_actor.hpp"
 
 #include <algorithm>
+#include <cstring>
+#include <functional>
+#include <string_view>
+#include <tuple>
 #include <memory>
 #include <unordered_map>
 #include <unordered_set>
@@ -11,24 +15,77 @@
 #include "caf/stateful_actor.hpp"
 #include "caf/typed_event_based_actor.hpp"
 
-#include "actors/detail/exclusion.hpp"
 #include "actors/detail/group_actor.hpp"
 
 namespace actorhub {
 
 namespace {
 
-using detail::exclusion;
 using detail::group_actor;
 
 // Memory: one registry entry per connection, so its size is paid per connection. Each id is stored once, as
 // the key of `connections`; users and groups refer to entries and keys by pointer (nodes of the maps never
 // move), instead of holding copies of the strings.
+
+// A connection id as a registry key: the same 32 bytes as a std::string, but ids of up to 24 characters (the
+// server's are 22) stay inside it where std::string keeps only 15, so an entry is one allocation, not two.
+class id_key {
+ public:
+  explicit id_key(std::string_view id) : size_(id.size()) {
+    if (size_ > small_capacity) large_ = new char[size_];
+    std::memcpy(data(), id.data(), size_);
+  }
+  id_key(const id_key&) = delete;
+  id_key& operator=(const id_key&) = delete;
+  ~id_key() {
+    if (size_ > small_capacity) delete[] large_;
+  }
+
+  std::string_view view() const noexcept { return {data(), size_}; }
+  std::string str() const { return std::string(view()); }
+  bool operator==(const id_key& other) const noexcept { return view() == other.view(); }
+
+ private:
+  static constexpr std::size_t small_capacity = 24;
+  char* data() noexcept { return size_ > small_capacity ? large_ : small_; }
+  const char* data() const noexcept { return size_ > small_capacity ? large_ : small_; }
+
+  std::size_t size_;
+  union {
+    char small_[small_capacity];
+    char* large_;
+  };
+};
+
+struct id_key_hash {
+  std::size_t operator()(const id_key& k) const noexcept { return std::hash<std::string_view>()(k.view()); }
+};
+
+// Like detail::exclusion, for registry keys.
+class key_exclusion {
+ public:
+  explicit key_exclusion(const std::vector<std::string>& ids) : ids_(ids) {
+    if (ids.size() > 8) set_.insert(ids.begin(), ids.end());
+  }
+  bool operator()(const id_key& key) const {
+    if (ids_.empty()) return false;
+    auto id = key.view();
+    if (!set_.empty()) return set_.count(id) > 0;
+    return std::find(ids_.begin(), ids_.end(), id) != ids_.end();
+  }
+
+ private:
+  const std::vector<std::string>& ids_;
+  std::unordered_set<std::string_view> set_;
+};
+
 struct member;
-using connection_map = std::unordered_map<std::string, member>;
+using connection_map = std::unordered_map<id_key, member, id_key_hash>;
 using connection_ref = connection_map::value_type*;
 
 struct member {
+  member(hub_connection_ptr c, caf::actor a) : conn(std::move(c)), actor(std::move(a)) {}
+
   hub_connection_ptr conn;
   caf::actor actor;
   const std::string* user = nullptr;  // key of its `users` entry; null when anonymous
@@ -38,7 +95,7 @@ struct member {
 
 struct group_entry {
   group_actor actor;
-  std::unordered_set<const std::string*> members;  // keys of `connections`; mirrors the group actor's list
+  std::unordered_set<const id_key*> members;  // keys of `connections`; mirrors the group actor's list
 };
 
 using group_map = std::unordered_map<std::string, group_entry>;
@@ -66,7 +123,7 @@ std::vector<std::string> unique(std::vector<std::string> names) {
 
 void leave_group(router_pointer self, connection_map::iterator c, group_map::iterator g) {
   if (g->second.members.erase(&c->first) == 0) return;
-  self->send(g->second.actor, leave_atom::value, c->first);
+  self->send(g->second.actor, leave_atom::value, c->first.str());
   if (auto& gs = c->second.groups) {  // before the key it points to goes
     gs->erase(std::remove(gs->begin(), gs->end(), &g->first), gs->end());
     if (gs->empty()) gs.reset();
@@ -104,11 +161,11 @@ caf::result<ok_atom> send_to_groups(router_pointer self, send_target& t, const e
   auto one_done = [rp, remaining]() mutable {
     if (--*remaining == 0) rp.deliver(ok_atom::value);
   };
-  std::unordered_set<const std::string*> covered;
+  std::unordered_set<const id_key*> covered;
   for (auto* g : targets) {
     auto excluded = t.excluded;
     for (auto* id : g->members)
-      if (!covered.insert(id).second) excluded.push_back(*id);
+      if (!covered.insert(id).second) excluded.push_back(id->str());
     self->request(g->actor, caf::infinite, send_atom::value, std::move(excluded), msg)
         .then([one_done](ok_atom) mutable { one_done(); }, [one_done](caf::error&) mutable { one_done(); });
   }
@@ -121,10 +178,10 @@ router_actor::behavior_type router_behavior(router_pointer self, std::string hub
       [=](attach_atom, connection_entry& e) {
         auto& st = self->state;
         // A reused id replaces the earlier registration (its user and groups go with it).
-        if (auto old = st.connections.find(e.connection_id); old != st.connections.end()) detach(self, old);
+        if (auto old = st.connections.find(id_key(e.connection_id)); old != st.connections.end()) detach(self, old);
         auto c = st.connections
-                     .emplace(std::move(e.connection_id),
-                              member{std::move(e.connection), std::move(e.actor), nullptr, nullptr})
+                     .emplace(std::piecewise_construct, std::forward_as_tuple(e.connection_id),
+                              std::forward_as_tuple(std::move(e.connection), std::move(e.actor)))
                      .first;
         if (!e.user_id.empty()) {
           auto u = st.users.try_emplace(std::move(e.user_id)).first;
@@ -135,11 +192,11 @@ router_actor::behavior_type router_behavior(router_pointer self, std::string hub
       },
       [=](detach_atom, const std::string& id) {
         auto& st = self->state;
-        if (auto c = st.connections.find(id); c != st.connections.end()) detach(self, c);
+        if (auto c = st.connections.find(id_key(id)); c != st.connections.end()) detach(self, c);
       },
       [=](send_atom, send_target& t, const encoded_ptr& msg) -> caf::result<ok_atom> {
         auto& st = self->state;
-        exclusion skip(t.excluded);
+        key_exclusion skip(t.excluded);
         switch (t.what) {
           case send_target::kind::all:
             for (auto& [id, m] : st.connections)
@@ -147,7 +204,8 @@ router_actor::behavior_type router_behavior(router_pointer self, std::string hub
             break;
           case send_target::kind::connections:
             for (auto& id : unique(std::move(t.names)))
-              if (auto c = st.connections.find(id); c != st.connections.end() && !skip(id)) c->second.conn->send(msg);
+              if (auto c = st.connections.find(id_key(id)); c != st.connections.end() && !skip(c->first))
+                c->second.conn->send(msg);
             break;
           case send_target::kind::users:
             for (auto& user : unique(std::move(t.names)))
@@ -162,7 +220,7 @@ router_actor::behavior_type router_behavior(router_pointer self, std::string hub
       },
       [=](join_atom, std::string& conn, std::string& group) {
         auto& st = self->state;
-        auto c = st.connections.find(conn);
+        auto c = st.connections.find(id_key(conn));
         if (c == st.connections.end()) return ok_atom::value;  // not (or no longer) here
         auto g = st.groups.try_emplace(std::move(group)).first;
         if (!g->second.members.insert(&c->first).second) return ok_atom::value;  // already a member
@@ -176,13 +234,13 @@ router_actor::behavior_type router_behavior(router_pointer self, std::string hub
       },
       [=](leave_atom, const std::string& conn, const std::string& group) {
         auto& st = self->state;
-        auto c = st.connections.find(conn);
+        auto c = st.connections.find(id_key(conn));
         auto g = st.groups.find(group);
         if (c != st.connections.end() && g != st.groups.end()) leave_group(self, c, g);
         return ok_atom::value;
       },
       [=](invoke_atom, const std::string& conn, client_invocation& inv) -> caf::result<client_result> {
-        auto c = self->state.connections.find(conn);
+        auto c = self->state.connections.find(id_key(conn));
         if (c == self->state.connections.end())
           return client_result::failure(client_result::status::no_connection,
                                         "Connection '" + conn + "' does not exist.");

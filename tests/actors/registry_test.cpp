@@ -90,4 +90,26 @@ CAF_TEST(a reused connection id replaces the earlier registration) {
   CAF_CHECK_EQUAL(got(second, "to-A"), 1u);
 }
 
+CAF_TEST(long exclusion lists and ids of every length) {
+  // Ids up to 24 characters are kept inside the registry key, longer ones on the heap; more than 8 excluded
+  // ids are looked up in a set.
+  std::vector<client*> cs;
+  std::vector<std::string> ids;
+  for (std::size_t n = 1; n <= 30; n += 3) {
+    ids.push_back(std::string(n, 'x') + std::to_string(n));
+    cs.push_back(&connect(ids.back()));
+  }
+  auto ctx = host->context();
+  std::vector<std::string> excluded(ids.begin(), ids.end() - 1);
+  CAF_REQUIRE_GREATER(excluded.size(), 8u);
+  ctx.clients().all_except(excluded).send("Send", std::string("last-only"));
+  ctx.clients().clients(ids).send("Send", std::string("each"));
+  sched.run();
+  for (std::size_t i = 0; i < cs.size(); ++i) {
+    CAF_CHECK_EQUAL(got(*cs[i], "last-only"), i + 1 == cs.size() ? 1u : 0u);
+    CAF_CHECK_EQUAL(got(*cs[i], "each"), 1u);
+  }
+  CAF_CHECK_EQUAL(stats().connections, cs.size());
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
