@@ -13,10 +13,12 @@
 #include <cstring>
 #include <vector>
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "net/transport/inline_allocator.hpp"
 #include "net/transport/session.hpp"
 #include "net/transport/ws_frame.hpp"
 
@@ -33,6 +35,8 @@ namespace {
 constexpr std::size_t read_chunk = 64 * 1024;  // one read per readable socket, from the I/O thread's buffer
 constexpr int reads_per_turn = 4;             // then let other sockets run (a flooding client is not served first)
 constexpr std::size_t max_iov = 64;            // buffers per gathered write (Asio's limit per call)
+constexpr std::size_t read_op_size = 192;      // room for Asio's pending read operation inside the link
+using read_allocator = inline_allocator<char, read_op_size>;
 
 // The I/O thread's read buffer: shared by every connection it serves, so idle connections own none.
 char* thread_read_buffer() {
@@ -118,9 +122,11 @@ class websocket_link final : public transport_link, public std::enable_shared_fr
   // (A bare async_wait would cost an epoll_ctl per arming in Asio's reactor.)
   void arm_read() {
     if (gone_) return;
-    sock_.async_read_some(net::buffer(small_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-      self->on_readable(ec, n);
-    });
+    sock_.async_read_some(net::buffer(small_),
+                          net::bind_allocator(read_allocator(&read_op_),
+                                              [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                                                self->on_readable(ec, n);
+                                              }));
   }
 
   void on_readable(beast::error_code ec, std::size_t n) {
@@ -345,6 +351,7 @@ class websocket_link final : public transport_link, public std::enable_shared_fr
   std::shared_ptr<session> s_;
   ws::reader reader_;
   std::array<char, 256> small_;               // what the reactor reads into (see arm_read)
+  inline_slot<read_op_size> read_op_;         // the pending read operation itself
   session::batch batch_;                      // the records being written (kept alive until written)
   std::vector<std::array<char, 10>> headers_;  // frame headers of the current write
   std::vector<net::const_buffer> bufs_;        // the current write: control frames, then header(s) + records
