@@ -27,35 +27,57 @@ using detail::group_actor;
 // the key of `connections`; users and groups refer to entries and keys by pointer (nodes of the maps never
 // move), instead of holding copies of the strings.
 
-// A connection id as a registry key: the same 32 bytes as a std::string, but ids of up to 24 characters (the
-// server's are 22) stay inside it where std::string keeps only 15, so an entry is one allocation, not two.
+// A connection id as a registry key, in 24 bytes (a std::string is 32 and keeps only 15 characters inline):
+// ids of up to 23 characters (the server's have 22) are stored inside it, so a registry entry is one 80-byte
+// allocation. Small: the characters, and in the last byte 23 - size. Large: a heap copy, its pointer and size
+// in the first 16 bytes and `large_tag` in the last.
 class id_key {
  public:
-  explicit id_key(std::string_view id) : size_(id.size()) {
-    if (size_ > small_capacity) large_ = new char[size_];
-    std::memcpy(data(), id.data(), size_);
+  explicit id_key(std::string_view id) {
+    if (id.size() <= small_capacity) {
+      std::memcpy(bytes_, id.data(), id.size());
+      bytes_[small_capacity] = static_cast<char>(small_capacity - id.size());
+      return;
+    }
+    char* copy = new char[id.size()];
+    std::memcpy(copy, id.data(), id.size());
+    const std::size_t size = id.size();
+    std::memcpy(bytes_, &copy, sizeof copy);
+    std::memcpy(bytes_ + sizeof copy, &size, sizeof size);
+    bytes_[small_capacity] = large_tag;
   }
   id_key(const id_key&) = delete;
   id_key& operator=(const id_key&) = delete;
   ~id_key() {
-    if (size_ > small_capacity) delete[] large_;
+    if (large()) delete[] heap_data();
   }
 
-  std::string_view view() const noexcept { return {data(), size_}; }
+  std::string_view view() const noexcept {
+    if (large()) return {heap_data(), heap_size()};
+    return {bytes_, small_capacity - static_cast<unsigned char>(bytes_[small_capacity])};
+  }
   std::string str() const { return std::string(view()); }
   bool operator==(const id_key& other) const noexcept { return view() == other.view(); }
 
  private:
-  static constexpr std::size_t small_capacity = 24;
-  char* data() noexcept { return size_ > small_capacity ? large_ : small_; }
-  const char* data() const noexcept { return size_ > small_capacity ? large_ : small_; }
+  static constexpr std::size_t small_capacity = 23;
+  static constexpr char large_tag = static_cast<char>(0xff);  // 23 - size is never 255
 
-  std::size_t size_;
-  union {
-    char small_[small_capacity];
-    char* large_;
-  };
+  bool large() const noexcept { return bytes_[small_capacity] == large_tag; }
+  char* heap_data() const noexcept {
+    char* p;
+    std::memcpy(&p, bytes_, sizeof p);
+    return p;
+  }
+  std::size_t heap_size() const noexcept {
+    std::size_t n;
+    std::memcpy(&n, bytes_ + sizeof(char*), sizeof n);
+    return n;
+  }
+
+  char bytes_[small_capacity + 1];
 };
+static_assert(sizeof(id_key) == 24);
 
 struct id_key_hash {
   std::size_t operator()(const id_key& k) const noexcept { return std::hash<std::string_view>()(k.view()); }
