@@ -18,19 +18,16 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
 #include <fstream>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "caf/actor_system.hpp"
 #include "caf/actor_system_config.hpp"
 #include "caf/event_based_actor.hpp"
 #include "caf/scoped_actor.hpp"
-#include "caf/stateful_actor.hpp"
 
 #include "actors/detail/connection.hpp"
 #include "actors/hub.hpp"
@@ -132,18 +129,11 @@ void print(const char* what, const sample& base, const sample& now, std::size_t 
               now.heap - base.heap, now.rss - base.rss);
 }
 
-struct one_shared_ptr_state {
-  std::shared_ptr<int> p;
-};
-
 void print_sizes() {
-  std::printf("sizeof: event_based_actor %zu, stateful_actor<{shared_ptr}> %zu, actor_control_block %zu,\n"
-              "        connection_runtime %zu, invocation_state %zu, upload_state %zu,\n"
-              "        deque<T> %zu, unordered_map %zu, connection_info %zu\n",
-              sizeof(caf::event_based_actor), sizeof(caf::stateful_actor<one_shared_ptr_state>),
-              sizeof(caf::actor_control_block), sizeof(detail::connection_runtime),
-              sizeof(detail::invocation_state), sizeof(detail::upload_state), sizeof(std::deque<int>),
-              sizeof(std::unordered_map<std::string, int>), sizeof(connection_info));
+  std::printf("sizeof: event_based_actor %zu, actor_control_block %zu, connection_runtime %zu, invocation_state %zu,\n"
+              "        upload_state %zu (a malloc block takes size + 8 bytes, rounded up to 16)\n",
+              sizeof(caf::event_based_actor), sizeof(caf::actor_control_block), sizeof(detail::connection_runtime),
+              sizeof(detail::invocation_state), sizeof(detail::upload_state));
 }
 
 std::size_t registered(caf::actor_system& sys, const hub_host& host) {
