@@ -66,7 +66,6 @@ void connection_runtime::start() {
     }
     if (!inv->deferred) finish(*inv, std::nullopt, std::nullopt);
     op_done(*inv);
-    release_response_table(self_);  // most connections make no further request
   }, [this](caf::error&) {
     // The router is gone: the hub is shutting down.
     if (!closed_) protocol_failure("Server is shutting down.");
@@ -298,6 +297,9 @@ void connection_runtime::try_emit(invocation_state& inv) {
     auto i = regs_->streams.find(*inv.id);
     if (i != regs_->streams.end() && i->second.get() == &inv) regs_->streams.erase(i);
   }
+  // on_connected (the invocation without a method) is done, and with it the attach request and any request of
+  // its own: most connections make no further one, so CAF's table for them needs no capacity.
+  if (!inv.method && alive_) release_response_table(self_);
   if (inv.blocks_queue && current_.get() == &inv) {
     current_.reset();
     pump();

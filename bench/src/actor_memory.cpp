@@ -8,7 +8,8 @@
 // Then every connection makes one invocation and the numbers are printed again (a used connection), and
 // finally every connection is closed (what is left is a leak or allocator slack).
 //
-//   actorhub-actor-memory [N]        N defaults to 20000
+//   actorhub-actor-memory [N] [S]    N defaults to 20000; with S > 0, on_connected adds connection k (in the
+//                                    order they connect) to group "g<k / S>" and the numbers include groups
 //
 // Waiting is on events (an on_connected / Completion / on_disconnected counter), never on sleeps.
 #include <malloc.h>
@@ -148,8 +149,9 @@ std::size_t registered(caf::actor_system& sys, const hub_host& host) {
 
 int main(int argc, char** argv) {
   const std::size_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 20000;
+  const std::size_t group_size = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 0;
   if (n == 0) {
-    std::fprintf(stderr, "usage: %s [N > 0]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s [N > 0] [group size]\n", argv[0]);
     return 2;
   }
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
@@ -165,7 +167,14 @@ int main(int argc, char** argv) {
   h.on("Echo", [](hub_call&, std::string s) { return s; });
   h.on("Ping", [](hub_call&) {});
   h.on("Send", [](hub_call& c, std::string msg) { c.clients().all().send("Message", msg); });
-  h.on_connected([](hub_call&) { connected.hit(); });
+  if (group_size == 0) {
+    h.on_connected([](hub_call&) { connected.hit(); });
+  } else {
+    h.on_connected([group_size, next = std::make_shared<std::atomic<std::size_t>>(0)](hub_call& c) {
+      auto group = "g" + std::to_string(next->fetch_add(1) / group_size);
+      c.groups().add(c.connection_id(), group, [] { connected.hit(); });
+    });
+  }
   h.on_disconnected([](hub_call&, const std::optional<std::string>&) { disconnected.hit(); });
   hub_host host(sys, std::make_shared<const hub>(std::move(h)));
 
