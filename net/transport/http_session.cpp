@@ -328,7 +328,7 @@ class http_session final : public transport_link, public std::enable_shared_from
     writing_ = true;
     net::async_write(stream_, net::buffer(out_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
       self->writing_ = false;
-      self->sse_->written(self.get(), self->batch_.bytes);
+      self->sse_->written(self.get(), self->batch_.bytes, self->batch_.messages);
       self->batch_.items.clear();
       if (self->out_.capacity() > 64 * 1024) std::string().swap(self->out_);
       if (ec) {

@@ -25,10 +25,8 @@ hub_session::~hub_session() = default;
 bool hub_session::send(const encoded_ptr& msg) {
   if (!msg) return false;
   auto type = msg->type();
-  bool ok = enqueue(msg->bytes(*protocol_), protocol_->binary(), is_trackable(type));
-  if (ok && type == message_type::invocation)
-    if (auto* m = hub().metrics) m->sent(1, 0);  // bytes are counted per written batch
-  return ok;
+  // Counted when written, once per batch (a per-recipient counter update costs a contended atomic per delivery).
+  return enqueue(msg->bytes(*protocol_), protocol_->binary(), is_trackable(type), type == message_type::invocation);
 }
 
 void hub_session::close(std::optional<std::string> error, bool allow_reconnect) {

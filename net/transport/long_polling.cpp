@@ -99,7 +99,7 @@ void long_polling_link::flush() {
     pending_since_.store(0);
     s->set_detached(this, true, now_ms());
     respond(std::move(r));
-    s->written(this, b.bytes);
+    s->written(this, b.bytes, b.messages);
     s->idle(this);
     if (s->current_phase() == session::phase::closing && s->state().stopping.load()) {
       // Shutting down: the Close went out with this poll; no need to wait for a last poll's 204.

@@ -12,11 +12,14 @@ bool outbound_queue::push(outbound_item item, std::size_t hard_cap) {
 
 void outbound_queue::force_push(outbound_item item) {
   queued_ += item.bytes ? item.bytes->size() : 0;
+  messages_ += item.message ? 1 : 0;
   items_.push_back(std::move(item));
 }
 
-std::size_t outbound_queue::take_all(std::vector<outbound_item>& out) {
+std::size_t outbound_queue::take_all(std::vector<outbound_item>& out, std::size_t& messages) {
   out.clear();
+  messages = messages_;
+  messages_ = 0;
   out.swap(items_);
   std::size_t n = queued_;
   in_flight_ += queued_;
@@ -31,6 +34,7 @@ void outbound_queue::written(std::size_t bytes) noexcept { in_flight_ = bytes > 
 void outbound_queue::clear() noexcept {
   items_.clear();
   queued_ = 0;
+  messages_ = 0;
   in_flight_ = 0;
 }
 

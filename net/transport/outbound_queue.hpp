@@ -12,6 +12,7 @@ namespace actorhub::transport {
 struct outbound_item {
   shared_bytes bytes;   // shared with every other recipient of the same message
   bool binary = false;  // WebSocket opcode / raw message kind
+  bool message = false;  // a hub invocation: counted in the sent-messages metric once written
 };
 
 class outbound_queue {
@@ -21,8 +22,9 @@ class outbound_queue {
   bool push(outbound_item item, std::size_t hard_cap);
   // Queues regardless of the cap (the final Close message, the replay after a reconnect).
   void force_push(outbound_item item);
-  // Moves every queued item into `out` (cleared first); they count as in flight until written(). Returns bytes.
-  std::size_t take_all(std::vector<outbound_item>& out);
+  // Moves every queued item into `out` (cleared first); they count as in flight until written(). Returns bytes;
+  // `messages` gets the number of items flagged `message`.
+  std::size_t take_all(std::vector<outbound_item>& out, std::size_t& messages);
   void written(std::size_t bytes) noexcept;
   // Forgets everything, queued and in flight (a transport was replaced or is gone).
   void clear() noexcept;
@@ -33,6 +35,7 @@ class outbound_queue {
  private:
   std::vector<outbound_item> items_;
   std::size_t queued_ = 0;
+  std::size_t messages_ = 0;  // queued items flagged `message`
   std::size_t in_flight_ = 0;
 };
 

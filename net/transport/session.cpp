@@ -121,11 +121,12 @@ void session::transport_closed(std::shared_ptr<transport_link> link, bool gracef
 bool session::take(const transport_link* link, batch& b) {
   b.items.clear();
   b.bytes = 0;
+  b.messages = 0;
   b.finishing = false;
   std::lock_guard<std::mutex> lk(mu_);
   if (link != link_.get()) return false;
   if (!queue_.empty()) {
-    b.bytes = queue_.take_all(b.items);
+    b.bytes = queue_.take_all(b.items, b.messages);
     write_started_.store(now_ms(), std::memory_order_relaxed);
     return true;
   }
@@ -137,7 +138,7 @@ bool session::take(const transport_link* link, batch& b) {
   return false;
 }
 
-void session::written(const transport_link* link, std::size_t bytes) {
+void session::written(const transport_link* link, std::size_t bytes, std::size_t messages) {
   {
     std::lock_guard<std::mutex> lk(mu_);
     if (link != link_.get()) return;
@@ -145,7 +146,7 @@ void session::written(const transport_link* link, std::size_t bytes) {
     write_started_.store(0, std::memory_order_relaxed);
     update_stall(now_ms());
   }
-  if (auto* m = hub().metrics) m->sent(0, bytes);  // one update per batch, not per record
+  if (auto* m = hub().metrics) m->sent(messages, bytes);  // one update per batch, not per record
 }
 
 void session::idle(const transport_link* link) {
@@ -164,7 +165,7 @@ std::shared_ptr<transport_link> session::link() const {
   return link_;
 }
 
-bool session::enqueue(shared_bytes bytes, bool binary, bool trackable) {
+bool session::enqueue(shared_bytes bytes, bool binary, bool trackable, bool message) {
   if (!bytes) return false;
   std::shared_ptr<transport_link> wake;
   bool overflow = false;
@@ -181,7 +182,7 @@ bool session::enqueue(shared_bytes bytes, bool binary, bool trackable) {
     // A stateful session without transport keeps records in its reconnect buffer only; a session whose
     // first transport is not attached yet queues them for it.
     if (!overflow && (link_ || !rbuf_)) {
-      if (!queue_.push({bytes, binary}, hard_cap_factor * o.max_buffer)) {
+      if (!queue_.push({bytes, binary, message}, hard_cap_factor * o.max_buffer)) {
         overflow = true;
       } else if (link_ && !write_scheduled_) {
         write_scheduled_ = true;

@@ -48,6 +48,7 @@ class session : public std::enable_shared_from_this<session> {
   struct batch {
     std::vector<outbound_item> items;
     std::size_t bytes = 0;
+    std::size_t messages = 0;  // hub invocations among the items (for the sent-messages metric)
     bool finishing = false;  // nothing left to write and the session is closing: end the transport now
   };
 
@@ -83,7 +84,8 @@ class session : public std::enable_shared_from_this<session> {
   // Writer side (any thread): everything queued, or the finishing signal; false when there is nothing to do
   // (the link stops writing until the next wake()).
   bool take(const transport_link* link, batch& b);
-  void written(const transport_link* link, std::size_t bytes);
+  // The batch from take() is out: `bytes` and `messages` as in the batch.
+  void written(const transport_link* link, std::size_t bytes, std::size_t messages);
   // Long polling: no poll to write to now; the next enqueue wakes the link again.
   void idle(const transport_link* link);
   // Long polling: between polls the transport is "detached" (disconnect_timeout applies).
@@ -116,7 +118,8 @@ class session : public std::enable_shared_from_this<session> {
   virtual void on_tick(std::int64_t now) { (void)now; }  // open sessions only, sweep thread
 
   // Thread-safe: queues bytes (bounded); false when closed or overflowing (the session is then closed).
-  bool enqueue(shared_bytes bytes, bool binary, bool trackable);
+  // `message`: a hub invocation, counted in the sent-messages metric when written.
+  bool enqueue(shared_bytes bytes, bool binary, bool trackable, bool message = false);
   void set_open();
   void enable_reconnect_buffer();
   void ack_outbound(std::int64_t seq);

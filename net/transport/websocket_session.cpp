@@ -299,7 +299,7 @@ class websocket_link final : public transport_link, public std::enable_shared_fr
     next_ = offset_ = 0;
     control_out_.clear();
     if (had_data) {
-      s_->written(this, batch_.bytes);
+      s_->written(this, batch_.bytes, batch_.messages);
       batch_.items.clear();
       if (batch_.items.capacity() > 64) std::vector<outbound_item>().swap(batch_.items);
     }

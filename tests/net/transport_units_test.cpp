@@ -47,8 +47,10 @@ TEST(OutboundQueue, HardCapButAlwaysOneItem) {
   EXPECT_TRUE(q.push({bytes(1000), false}, 100));  // empty: accepted even though larger than the cap
   EXPECT_FALSE(q.push({bytes(1), false}, 100));
   std::vector<outbound_item> out;
-  EXPECT_EQ(q.take_all(out), 1000u);
+  std::size_t messages = 99;
+  EXPECT_EQ(q.take_all(out, messages), 1000u);
   EXPECT_EQ(out.size(), 1u);
+  EXPECT_EQ(messages, 0u);
   EXPECT_EQ(q.buffered(), 1000u);  // in flight still counts
   q.written(1000);
   EXPECT_EQ(q.buffered(), 0u);
@@ -57,6 +59,20 @@ TEST(OutboundQueue, HardCapButAlwaysOneItem) {
   EXPECT_FALSE(q.push({bytes(1), false}, 100));
   q.force_push({bytes(10), false});
   EXPECT_EQ(q.buffered(), 110u);
+}
+
+TEST(OutboundQueue, CountsMessagesPerTake) {
+  outbound_queue q;
+  q.force_push({bytes(5), false, true});
+  q.force_push({bytes(5), false, false});  // e.g. a Ping or a Completion
+  q.force_push({bytes(5), false, true});
+  std::vector<outbound_item> out;
+  std::size_t messages = 0;
+  EXPECT_EQ(q.take_all(out, messages), 15u);
+  EXPECT_EQ(messages, 2u);
+  q.force_push({bytes(5), false, true});
+  EXPECT_EQ(q.take_all(out, messages), 5u);
+  EXPECT_EQ(messages, 1u);
 }
 
 TEST(ReconnectBuffer, AckDropsAndFirstSeq) {
