@@ -26,8 +26,10 @@ using group_actor = caf::typed_actor<
 
 struct group_state {
   std::string group;
-  std::vector<std::pair<std::string, hub_connection_ptr>> members;  // dense for the fan-out loop
-  std::unordered_map<std::string, std::size_t> index;               // id -> position in `members`
+  // Dense for the fan-out loop. Each id is stored once, as a key of `index` (nodes never move); ids are 22
+  // characters, so a second copy per membership would be another heap block.
+  std::vector<std::pair<const std::string*, hub_connection_ptr>> members;
+  std::unordered_map<std::string, std::size_t> index;  // id -> position in `members`
   static inline const char* name = "actorhub.group";
 };
 

@@ -112,4 +112,29 @@ CAF_TEST(long exclusion lists and ids of every length) {
   CAF_CHECK_EQUAL(stats().connections, cs.size());
 }
 
+CAF_TEST(a group keeps the right members through leaves in any order) {
+  // The group actor stores each id once and moves its last member into a leaver's slot.
+  std::vector<client*> cs;
+  std::vector<std::string> ids;
+  auto ctx = host->context();
+  for (int i = 0; i < 12; ++i) {
+    ids.push_back("member-" + std::to_string(i) + "-with-a-long-connection-id");
+    cs.push_back(&connect(ids.back()));
+    ctx.groups().add(ids.back(), "g");
+  }
+  sched.run();
+  for (int i : {0, 4, 11, 5}) ctx.groups().remove(ids[i], "g");
+  sched.run();
+  ctx.clients().group_except("g", {ids[1], ids[2]}).send("Send", std::string("rest"));
+  sched.run();
+  for (int i = 0; i < 12; ++i) {
+    const bool member = i != 0 && i != 4 && i != 11 && i != 5;
+    const bool excluded = i == 1 || i == 2;
+    CAF_CHECK_EQUAL(got(*cs[i], "rest"), member && !excluded ? 1u : 0u);
+  }
+  for (int i = 0; i < 12; ++i) ctx.groups().remove(ids[i], "g");
+  sched.run();
+  CAF_CHECK_EQUAL(stats().groups, 0u);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
