@@ -24,7 +24,13 @@ class connection_actor final : public caf::event_based_actor {
                    hub_connection_ptr conn, std::shared_ptr<std::atomic<std::size_t>> inflight)
       : caf::event_based_actor(cfg),
         rt_(std::make_shared<connection_runtime>(this, std::move(def), std::move(router), std::move(conn),
-                                                 std::move(inflight))) {}
+                                                 std::move(inflight))) {
+    // The attach request leaves now, inside hub_host::connect on the transport's thread, not when a scheduler
+    // thread first runs this actor: the router registers the connection before anything the client does after
+    // its handshake can reach the router (e.g. a client result asked for by id). The answer waits in the
+    // mailbox until the actor runs.
+    rt_->start();
+  }
 
   const char* name() const override { return "actorhub.connection"; }
 
@@ -50,7 +56,6 @@ class connection_actor final : public caf::event_based_actor {
       rt.on_closed(std::string("Internal server error."));
       return caf::make_error(caf::sec::runtime_error);
     });
-    rt_->start();
     return handlers();
   }
 
