@@ -43,12 +43,15 @@ std::string normalize_path(std::string path) {
 struct server::impl {
   explicit impl(server_options o, std::shared_ptr<metrics> m)
       : st(std::make_shared<server_state>(std::move(o), std::move(m))),
-        accept_retry(st->ioc),
-        sweep(st->ioc),
-        stopper(st->ioc),
+        control(net::make_strand(st->ioc)),
+        accept_retry(control),
+        sweep(control),
+        stopper(control),
         work(net::make_work_guard(st->ioc)) {}
 
   std::shared_ptr<server_state> st;
+  // Accepting, the sweep and stopping run on one strand: with several I/O threads they would race otherwise.
+  net::strand<net::io_context::executor_type> control;
   std::optional<tcp::acceptor> acceptor;
   net::steady_timer accept_retry;
   net::steady_timer sweep;
@@ -212,7 +215,7 @@ std::error_code server::listen() {
   auto address = net::ip::make_address(o.address, ec);
   if (ec) return ec;
   tcp::endpoint endpoint(address, o.port);
-  tcp::acceptor acceptor(impl_->st->ioc);
+  tcp::acceptor acceptor(impl_->control);
   acceptor.open(endpoint.protocol(), ec);
   if (ec) return ec;
   acceptor.set_option(net::socket_base::reuse_address(true), ec);
@@ -232,7 +235,7 @@ std::uint16_t server::port() const noexcept { return impl_->port; }
 void server::run() {
   auto& st = *impl_->st;
   if (impl_->ran.exchange(true)) return;
-  net::post(st.ioc, [this] {
+  net::post(impl_->control, [this] {
     if (impl_->st->stopping.load()) return;
     impl_->accept();
     impl_->schedule_sweep();
@@ -256,7 +259,7 @@ void server::run() {
 
 void server::stop() {
   if (impl_->stop_requested.exchange(true)) return;
-  net::post(impl_->st->ioc, [this] { impl_->begin_stop(); });
+  net::post(impl_->control, [this] { impl_->begin_stop(); });
 }
 
 const server_options& server::options() const noexcept { return impl_->st->opts; }

@@ -14,9 +14,22 @@
 
 #include "actors/detail/connection.hpp"
 
+#if defined(__SANITIZE_THREAD__)
+extern "C" void __tsan_acquire(void* addr);
+extern "C" void __tsan_release(void* addr);
+#endif
+
 namespace actorhub::detail {
 
 namespace {
+
+#if defined(__SANITIZE_THREAD__)
+void tsan_acquire(void* p) { __tsan_acquire(p); }
+void tsan_release(void* p) { __tsan_release(p); }
+#else
+void tsan_acquire(void*) {}
+void tsan_release(void*) {}
+#endif
 
 class connection_actor final : public caf::event_based_actor {
  public:
@@ -39,10 +52,14 @@ class connection_actor final : public caf::event_based_actor {
   }
 
   resume_result resume(caf::execution_unit* ctx, size_t max_throughput) override {
+    // CAF runs one turn at a time, handing the actor between threads through its (uninstrumented) mailbox
+    // atomics; this tells ThreadSanitizer so, since the I/O thread's inline_unit makes such hand-overs common.
+    tsan_acquire(this);
     // Saved and restored: an actor run inline from another actor's turn must not leave the outer one unset.
     auto* outer = std::exchange(running, this);
     auto result = caf::event_based_actor::resume(ctx, max_throughput);
     running = outer;
+    tsan_release(this);
     return result;
   }
 
