@@ -98,6 +98,16 @@ class raw_ws {
     return std::nullopt;
   }
 
+  // The code of the next Close frame (frames before it are skipped); -1 when none came, 0 without a code.
+  int close_code() {
+    for (;;) {
+      auto [op, p] = next();
+      if (op < 0) return -1;
+      if (op != 8) continue;
+      return p.size() < 2 ? 0 : (std::uint8_t(p[0]) << 8) | std::uint8_t(p[1]);
+    }
+  }
+
   bool closed_by_peer(int timeout_ms = 3000) {
     char c;
     return read_some(&c, 1, timeout_ms) == 0;
@@ -179,14 +189,7 @@ TEST_F(WebSocketFrames, UnmaskedFrameIsAProtocolError) {
   std::string f = "\x81";
   f += static_cast<char>(rec.size());  // no mask bit
   c->write_all(f + rec);
-  for (;;) {
-    auto [op, p] = c->next();
-    ASSERT_GE(op, 0) << "no Close frame";
-    if (op != 8) continue;
-    ASSERT_GE(p.size(), 2u);
-    EXPECT_EQ((std::uint8_t(p[0]) << 8) | std::uint8_t(p[1]), 1002);
-    break;
-  }
+  EXPECT_EQ(c->close_code(), 1002);
   EXPECT_TRUE(c->closed_by_peer());
   EXPECT_TRUE(hub->state.wait([&] { return hub->closes.size() == 1; }));
 }
@@ -195,14 +198,7 @@ TEST_F(WebSocketFrames, InvalidUtf8TextIsClosedWith1007) {
   auto c = open_with_handshake();
   ASSERT_TRUE(c);
   c->write_all(raw_ws::frame(fin_text, std::string("{\"type\":6}\x1e\xc0\x80", 13)));
-  for (;;) {
-    auto [op, p] = c->next();
-    ASSERT_GE(op, 0) << "no Close frame";
-    if (op != 8) continue;
-    ASSERT_GE(p.size(), 2u);
-    EXPECT_EQ((std::uint8_t(p[0]) << 8) | std::uint8_t(p[1]), 1007);
-    break;
-  }
+  EXPECT_EQ(c->close_code(), 1007);
   EXPECT_TRUE(c->closed_by_peer());
 }
 
@@ -210,14 +206,7 @@ TEST_F(WebSocketFrames, ClientCloseCodeIsEchoedThenTheConnectionEnds) {
   auto c = open_with_handshake();
   ASSERT_TRUE(c);
   c->write_all(raw_ws::frame(fin_close, std::string("\x0f\xa0", 2)));  // 4000
-  for (;;) {
-    auto [op, p] = c->next();
-    ASSERT_GE(op, 0) << "no Close frame";
-    if (op != 8) continue;
-    ASSERT_EQ(p.size(), 2u);
-    EXPECT_EQ((std::uint8_t(p[0]) << 8) | std::uint8_t(p[1]), 4000);
-    break;
-  }
+  EXPECT_EQ(c->close_code(), 4000);
   EXPECT_TRUE(c->closed_by_peer());
   EXPECT_TRUE(hub->state.wait([&] { return hub->closes.size() == 1; }));
 }
