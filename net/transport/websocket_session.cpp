@@ -195,6 +195,7 @@ class websocket_link final : public transport_link, public std::enable_shared_fr
     }
     control_ += ws::close_frame(code, {});  // echo the code (none: an empty Close)
     close_after_write_ = true;
+    reported_ = true;
     s_->transport_closed(shared_from_this(), true, std::nullopt);
     flush();
   }
