@@ -15,12 +15,14 @@
 #include "caf/stateful_actor.hpp"
 #include "caf/typed_event_based_actor.hpp"
 
+#include "actors/detail/exclusion.hpp"
 #include "actors/detail/group_actor.hpp"
 
 namespace actorhub {
 
 namespace {
 
+using detail::exclusion;
 using detail::group_actor;
 
 // Memory: one registry entry per connection, so its size is paid per connection. Each id is stored once, as
@@ -81,24 +83,6 @@ static_assert(sizeof(id_key) == 24);
 
 struct id_key_hash {
   std::size_t operator()(const id_key& k) const noexcept { return std::hash<std::string_view>()(k.view()); }
-};
-
-// Like detail::exclusion, for registry keys.
-class key_exclusion {
- public:
-  explicit key_exclusion(const std::vector<std::string>& ids) : ids_(ids) {
-    if (ids.size() > 8) set_.insert(ids.begin(), ids.end());
-  }
-  bool operator()(const id_key& key) const {
-    if (ids_.empty()) return false;
-    auto id = key.view();
-    if (!set_.empty()) return set_.count(id) > 0;
-    return std::find(ids_.begin(), ids_.end(), id) != ids_.end();
-  }
-
- private:
-  const std::vector<std::string>& ids_;
-  std::unordered_set<std::string_view> set_;
 };
 
 struct member;
@@ -218,22 +202,22 @@ router_actor::behavior_type router_behavior(router_pointer self, std::string hub
       },
       [=](send_atom, send_target& t, const encoded_ptr& msg) -> caf::result<ok_atom> {
         auto& st = self->state;
-        key_exclusion skip(t.excluded);
+        exclusion skip(t.excluded);
         switch (t.what) {
           case send_target::kind::all:
             for (auto& [id, m] : st.connections)
-              if (!skip(id)) m.conn->send(msg);
+              if (!skip(id.view())) m.conn->send(msg);
             break;
           case send_target::kind::connections:
             for (auto& id : unique(std::move(t.names)))
-              if (auto c = st.connections.find(id_key(id)); c != st.connections.end() && !skip(c->first))
+              if (auto c = st.connections.find(id_key(id)); c != st.connections.end() && !skip(c->first.view()))
                 c->second.conn->send(msg);
             break;
           case send_target::kind::users:
             for (auto& user : unique(std::move(t.names)))
               if (auto u = st.users.find(user); u != st.users.end())
                 for (auto* c : u->second)
-                  if (!skip(c->first)) c->second.conn->send(msg);
+                  if (!skip(c->first.view())) c->second.conn->send(msg);
             break;
           case send_target::kind::groups:
             return send_to_groups(self, t, msg);

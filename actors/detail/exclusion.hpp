@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
@@ -14,7 +15,7 @@ class exclusion {
   explicit exclusion(const std::vector<std::string>& ids) : ids_(ids) {
     if (ids.size() > 8) set_.insert(ids.begin(), ids.end());
   }
-  bool operator()(const std::string& id) const {
+  bool operator()(std::string_view id) const {
     if (ids_.empty()) return false;
     if (!set_.empty()) return set_.count(id) > 0;
     return std::find(ids_.begin(), ids_.end(), id) != ids_.end();
@@ -22,7 +23,7 @@ class exclusion {
 
  private:
   const std::vector<std::string>& ids_;
-  std::unordered_set<std::string> set_;
+  std::unordered_set<std::string_view> set_;  // views of ids_, which outlives this
 };
 
 }  // namespace actorhub::detail
