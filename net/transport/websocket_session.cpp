@@ -174,7 +174,9 @@ class websocket_link final : public transport_link, public std::enable_shared_fr
         if (!close_sent_) s_->on_data(e.payload, e.binary);
         return !gone_;
       case ws::event::kind::ping:
-        control_ += ws::pong_frame(e.payload);
+        // Only the latest unanswered Ping gets its Pong (RFC 6455 5.5.3): a client that pings without reading
+        // cannot make this grow.
+        pong_ = ws::pong_frame(e.payload);
         flush();
         return !gone_;
       case ws::event::kind::pong:
@@ -255,8 +257,10 @@ class websocket_link final : public transport_link, public std::enable_shared_fr
   bool prepare() {
     complete_write();
     if (gone_) return false;
-    if (!control_.empty()) {
-      control_out_.swap(control_);
+    if (!pong_.empty() || !control_.empty()) {
+      control_out_.swap(pong_);
+      pong_.clear();
+      control_out_ += control_;
       control_.clear();
       bufs_.push_back(net::buffer(control_out_));
     }
@@ -356,7 +360,8 @@ class websocket_link final : public transport_link, public std::enable_shared_fr
   session::batch batch_;                      // the records being written (kept alive until written)
   std::vector<std::array<char, 10>> headers_;  // frame headers of the current write
   std::vector<net::const_buffer> bufs_;        // the current write: control frames, then header(s) + records
-  std::string control_;      // control frames waiting for the current write to finish
+  std::string pong_;         // the Pong waiting for the current write to finish (at most one)
+  std::string control_;      // Close frames waiting for the current write to finish (at most two)
   std::string control_out_;  // control frames in the current write
   std::size_t next_ = 0;     // first unwritten buffer of bufs_
   std::size_t offset_ = 0;   // bytes of bufs_[next_] already written

@@ -169,6 +169,27 @@ TEST_F(WebSocketFrames, FragmentedMessageWithPingInBetween) {
   EXPECT_EQ(done->at("result").as_string(), "fragments");
 }
 
+TEST_F(WebSocketFrames, PingFloodWithoutReadingIsAnsweredWithTheLatestPong) {
+  auto c = open_with_handshake();
+  ASSERT_TRUE(c);
+  // 20,000 pings (2 MB of Pongs if each were answered) while the client reads nothing.
+  std::string burst;
+  for (int i = 0; i < 20000; ++i) burst += raw_ws::frame(fin_ping, "ping " + std::to_string(i) + std::string(90, '.'));
+  c->write_all(burst);
+  c->write_all(raw_ws::frame(fin_text, invocation("1", "Echo", "[\"after\"]")));
+  std::string last_pong;
+  std::optional<json::object> done;
+  for (int frames = 0; frames <= 20000 && !done; ++frames) {
+    auto [op, p] = c->next();
+    ASSERT_GE(op, 0) << "the connection ended";
+    if (op == 0xA) last_pong = p;
+    if (op == 1 && p.find("\"after\"") != std::string::npos) done = json::parse(p.substr(0, p.find('\x1e'))).as_object();
+  }
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->at("result").as_string(), "after");
+  EXPECT_EQ(last_pong.substr(0, 10), "ping 19999");  // the latest Ping is always answered
+}
+
 TEST_F(WebSocketFrames, LargeMessageTrickledByteByByte) {
   auto c = open_with_handshake();
   ASSERT_TRUE(c);
