@@ -1,5 +1,5 @@
 // Target proxies: build the Invocation once, then hand it to the sink with its target set.
-#include "actors/clients.hpp"
+#include <actorhub/clients.hpp>
 
 #include <stdexcept>
 
@@ -9,10 +9,8 @@
 namespace actorhub {
 
 void client_proxy::send_args(std::string method, array args) const {
-  send_encoded(encode(invocation_message{{}, std::nullopt, std::move(method), std::move(args), {}}));
+  sink_->send(target_, encode(invocation_message{{}, std::nullopt, std::move(method), std::move(args), {}}));
 }
-
-void client_proxy::send_encoded(encoded_ptr msg) const { sink_->send(target_, std::move(msg)); }
 
 single_client_proxy::single_client_proxy(std::shared_ptr<detail::target_sink> sink, std::string connection_id)
     : client_proxy(std::move(sink), send_target::connections({connection_id})), id_(std::move(connection_id)) {}

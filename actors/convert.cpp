@@ -1,5 +1,5 @@
 // Out-of-line helpers of the value conversions.
-#include "actors/convert.hpp"
+#include <actorhub/convert.hpp>
 
 #include <array>
 

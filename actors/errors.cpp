@@ -1,5 +1,5 @@
 // Error texts of failed invocations; they follow ASP.NET Core SignalR's ErrorMessageHelper word for word.
-#include "actors/errors.hpp"
+#include <actorhub/errors.hpp>
 
 namespace actorhub::error_text {
 

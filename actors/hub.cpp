@@ -1,5 +1,5 @@
 // The hub definition: a name, options, and the method table.
-#include "actors/hub.hpp"
+#include <actorhub/hub.hpp>
 
 namespace actorhub {
 

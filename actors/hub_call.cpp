@@ -1,14 +1,14 @@
 // hub_call and the handles hub methods get (deferred, stream_writer, incoming_stream): thin views onto the
 // connection runtime, valid in the connection's actor.
-#include "actors/hub_call.hpp"
+#include <actorhub/hub_call.hpp>
 
 #include "caf/actor_cast.hpp"
 #include "caf/send.hpp"
 
-#include "actors/deferred.hpp"
+#include <actorhub/deferred.hpp>
 #include "actors/detail/connection.hpp"
-#include "actors/incoming_stream.hpp"
-#include "actors/stream_writer.hpp"
+#include <actorhub/incoming_stream.hpp>
+#include <actorhub/stream_writer.hpp>
 
 namespace actorhub {
 

@@ -1,12 +1,14 @@
 // hub_context: sends go straight to the router; answers (client results, group changes with a callback) come
 // back to a short-lived actor that runs the callback.
-#include "actors/hub_context.hpp"
+#include <actorhub/hub_context.hpp>
 
 #include "caf/actor_system.hpp"
 #include "caf/event_based_actor.hpp"
 #include "caf/send.hpp"
 
 #include "actors/detail/target_sink.hpp"
+#include "actors/hub_host.hpp"
+#include "actors/router.hpp"
 
 namespace actorhub {
 
@@ -78,10 +80,13 @@ class context_sink : public detail::target_sink {
 
 }  // namespace
 
-hub_context::hub_context(caf::actor_system& sys, router_actor router, std::string hub_name,
-                         std::chrono::milliseconds client_result_timeout)
-    : sink_(std::make_shared<context_sink>(sys, std::move(router), client_result_timeout)),
-      name_(std::move(hub_name)) {}
+std::shared_ptr<detail::target_sink> make_context_sink(caf::actor_system& sys, router_actor router,
+                                                     std::chrono::milliseconds client_result_timeout) {
+  return std::make_shared<context_sink>(sys, std::move(router), client_result_timeout);
+}
+
+hub_context::hub_context(std::shared_ptr<detail::target_sink> sink, std::string hub_name)
+    : sink_(std::move(sink)), name_(std::move(hub_name)) {}
 
 client_targets hub_context::clients() const { return client_targets(sink_); }
 group_manager hub_context::groups() const { return group_manager(sink_); }

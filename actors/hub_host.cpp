@@ -16,13 +16,13 @@ namespace {
 class connection_inbound : public hub_inbound {
  public:
   connection_inbound(caf::actor_system& sys, caf::actor actor, hub_connection_ptr conn,
-                     std::shared_ptr<std::atomic<std::size_t>> inflight, const hub_options& opts)
+                     std::shared_ptr<std::atomic<std::size_t>> inflight, const served_hub& served)
       : sys_(sys),
         actor_(std::move(actor)),
         conn_(std::move(conn)),
         inflight_(std::move(inflight)),
-        max_(opts.max_inflight_batches),
-        inline_(opts.inline_dispatch) {}
+        max_(served.limits.max_inflight_batches),
+        inline_(served.dispatch.inline_dispatch) {}
 
   ~connection_inbound() override {
     // A transport that forgot on_closed must not leave the connection registered forever.
@@ -66,24 +66,26 @@ class connection_inbound : public hub_inbound {
 
 }  // namespace
 
-hub_host::hub_host(caf::actor_system& sys, std::shared_ptr<const hub> def, const router_factory& make_router)
+hub_host::hub_host(caf::actor_system& sys, std::shared_ptr<const served_hub> served,
+                   const router_factory& make_router)
     : sys_(sys),
-      def_(std::move(def)),
-      router_(make_router ? make_router(sys, def_->name()) : spawn_hub_router(sys, def_->name())) {}
+      served_(std::move(served)),
+      router_(make_router ? make_router(sys, definition().name()) : spawn_hub_router(sys, definition().name())) {}
 
 hub_host::~hub_host() { shutdown(); }
 
-bool hub_host::requires_authentication() const noexcept { return def_->options().require_authentication; }
+bool hub_host::requires_authentication() const noexcept { return definition().options().require_authentication; }
 
 std::unique_ptr<hub_inbound> hub_host::connect(hub_connection_ptr conn) {
   auto inflight = std::make_shared<std::atomic<std::size_t>>(0);
-  auto actor = detail::spawn_connection_actor(sys_, def_, router_, conn, inflight);
+  auto actor = detail::spawn_connection_actor(sys_, served_, router_, conn, inflight);
   return std::make_unique<connection_inbound>(sys_, std::move(actor), std::move(conn), std::move(inflight),
-                                              def_->options());
+                                              *served_);
 }
 
 hub_context hub_host::context() const {
-  return hub_context(sys_, router_, def_->name(), def_->options().client_result_timeout);
+  return hub_context(make_context_sink(sys_, router_, definition().options().client_result_timeout),
+                     definition().name());
 }
 
 void hub_host::shutdown() {

@@ -7,11 +7,11 @@
 #include <string>
 #include <memory>
 
-#include "caf/fwd.hpp"
+#include <caf/fwd.hpp>
 
-#include "actors/hub.hpp"
-#include "actors/hub_context.hpp"
+#include <actorhub/hub_context.hpp>
 #include "actors/router.hpp"
+#include "actors/served_hub.hpp"
 #include "net/hub_connection.hpp"
 
 namespace actorhub {
@@ -19,9 +19,13 @@ namespace actorhub {
 // Makes the router a hub's connections talk to (see actors/router.hpp); the default is the local hub actor.
 using router_factory = std::function<router_actor(caf::actor_system& sys, const std::string& hub_name)>;
 
+// The sink of a hub_context: sends, group changes and client results from outside any connection actor.
+std::shared_ptr<detail::target_sink> make_context_sink(caf::actor_system& sys, router_actor router,
+                                                     std::chrono::milliseconds client_result_timeout);
+
 class hub_host : public hub_endpoint {
  public:
-  hub_host(caf::actor_system& sys, std::shared_ptr<const hub> def, const router_factory& make_router = {});
+  hub_host(caf::actor_system& sys, std::shared_ptr<const served_hub> served, const router_factory& make_router = {});
   ~hub_host() override;
   hub_host(const hub_host&) = delete;
   hub_host& operator=(const hub_host&) = delete;
@@ -30,7 +34,7 @@ class hub_host : public hub_endpoint {
   // Spawns the connection actor; the returned receiver forwards each batch as ONE actor message.
   std::unique_ptr<hub_inbound> connect(hub_connection_ptr conn) override;
 
-  const hub& definition() const noexcept { return *def_; }
+  const hub& definition() const noexcept { return served_->definition; }
   const router_actor& router() const noexcept { return router_; }
   hub_context context() const;
   // Closes the connections still registered and stops the router (idempotent).
@@ -38,7 +42,7 @@ class hub_host : public hub_endpoint {
 
  private:
   caf::actor_system& sys_;
-  std::shared_ptr<const hub> def_;
+  std::shared_ptr<const served_hub> served_;
   router_actor router_;
   std::atomic<bool> stopped_{false};
 };

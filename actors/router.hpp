@@ -32,8 +32,8 @@
 #include "caf/typed_actor.hpp"
 
 #include "actors/atoms.hpp"
-#include "actors/client_result.hpp"
-#include "actors/send_target.hpp"
+#include <actorhub/client_result.hpp>
+#include <actorhub/send_target.hpp>
 #include "net/encoded_message.hpp"
 #include "net/hub_connection.hpp"
 

@@ -3,16 +3,18 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-foreach(dir net actors monitoring)
-  install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/actorhub/${dir}
+# The public API only: each layer keeps its public headers in its own actorhub/ folder, and both install into
+# <prefix>/include/actorhub/, included as <actorhub/hub.hpp> etc. Internal headers are never installed.
+foreach(dir net actors)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/actorhub/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/actorhub
           FILES_MATCHING PATTERN "*.hpp")
 endforeach()
 
-install(TARGETS actorhub actorhub_actors actorhub_net actorhub_codec actorhub_monitoring
+install(TARGETS actorhub actorhub_node actorhub_hub actorhub_net actorhub_codec actorhub_monitoring
         EXPORT actorhubTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
-        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/actorhub)
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT actorhubTargets NAMESPACE actorhub:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/actorhub)
 
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/actorhubConfig.cmake.in

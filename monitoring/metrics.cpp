@@ -193,11 +193,11 @@ std::string metrics::scrape() const {
   return out.str();
 }
 
-std::error_code metrics::expose(const std::string& address) {
+std::error_code metrics::expose(const std::string& host, std::uint16_t port) {
   std::lock_guard<std::mutex> lock{mutex_};
   if (endpoint_) return std::make_error_code(std::errc::already_connected);
   auto endpoint = std::make_unique<metrics_endpoint>([this] { return scrape(); });
-  if (auto ec = endpoint->start(address)) return ec;
+  if (auto ec = endpoint->start(host, port)) return ec;
   endpoint_ = std::move(endpoint);
   return {};
 }

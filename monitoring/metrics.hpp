@@ -64,7 +64,7 @@ class metrics {
   std::shared_ptr<prometheus::Registry> registry() const noexcept { return registry_; }
 
   // Serves GET /metrics on "host:port"; returns an error (bad address, port in use) instead of throwing.
-  std::error_code expose(const std::string& address);
+  std::error_code expose(const std::string& host, std::uint16_t port);
   std::uint16_t exposed_port() const;
 
   // Distinct (hub, method) histogram series allowed; later method names share method="(other)" so that

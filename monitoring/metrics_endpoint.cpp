@@ -1,6 +1,5 @@
 #include "monitoring/metrics_endpoint.hpp"
 
-#include "monitoring/listen_address.hpp"
 
 #include <civetweb.h>
 #include <netinet/in.h>
@@ -26,15 +25,15 @@ void init_civetweb_once() {
 }
 
 // civetweb only says "Failed to setup server ports"; bind once ourselves to learn the real reason.
-std::error_code bind_error(const listen_address& where) {
+std::error_code bind_error(const std::string& host, std::uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return {errno, std::system_category()};
   const int on = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_port = htons(where.port);
-  ::inet_pton(AF_INET, where.host.c_str(), &addr.sin_addr);
+  addr.sin_port = htons(port);
+  ::inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
   std::error_code ec;
   if (::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 1) != 0)
     ec = {errno, std::system_category()};
@@ -71,13 +70,15 @@ metrics_endpoint::metrics_endpoint(body_source source) : source_(std::move(sourc
 
 metrics_endpoint::~metrics_endpoint() { stop(); }
 
-std::error_code metrics_endpoint::start(const std::string& address) {
-  const auto where = parse_listen_address(address);
-  if (!where) return std::make_error_code(std::errc::invalid_argument);
+std::error_code metrics_endpoint::start(std::string host, std::uint16_t port) {
+  // civetweb listens on IPv4 literals; "localhost" is the one name it is given here.
+  if (host == "localhost") host = "127.0.0.1";
+  in_addr parsed{};
+  if (::inet_pton(AF_INET, host.c_str(), &parsed) != 1) return std::make_error_code(std::errc::invalid_argument);
   if (context_) return std::make_error_code(std::errc::already_connected);
   init_civetweb_once();
 
-  const std::string ports = where->host + ":" + std::to_string(where->port);
+  const std::string ports = host + ":" + std::to_string(port);
   const char* options[] = {"listening_ports", ports.c_str(),
                            "num_threads", "2",
                            "request_timeout_ms", "10000",
@@ -88,9 +89,9 @@ std::error_code metrics_endpoint::start(const std::string& address) {
   unsigned code = 0;
   mg_error_data error{&code, text, sizeof text};
   context_ = mg_start2(&init, &error);
-  if (!context_) return bind_error(*where);
+  if (!context_) return bind_error(host, port);
 
-  host_ = where->host;
+  host_ = host;
   mg_set_request_handler(context_, "/metrics$", &metrics_endpoint::handle, this);
   mg_server_port bound[4]{};
   if (mg_get_server_ports(context_, 4, bound) > 0) port_ = static_cast<std::uint16_t>(bound[0].port);

@@ -24,7 +24,7 @@ class metrics_endpoint {
 
   // Listens on "host:port" (IPv4 literal or "localhost"; port 0 picks a free port).
   // Errors: std::errc::invalid_argument for a malformed address, the bind errno otherwise.
-  std::error_code start(const std::string& address);
+  std::error_code start(std::string host, std::uint16_t port);
   void stop();
   std::uint16_t port() const noexcept { return port_; }
 

@@ -1,5 +1,5 @@
 // Lookups into the connect request of a connection (net/connection_info.hpp).
-#include "net/connection_info.hpp"
+#include <actorhub/connection_info.hpp>
 
 #include "net/string_pairs.hpp"
 

@@ -1,5 +1,5 @@
 // Lookups into a custom-route request (net/http_types.hpp).
-#include "net/http_types.hpp"
+#include <actorhub/http_types.hpp>
 
 #include "net/string_pairs.hpp"
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "net/connection_info.hpp"
+#include <actorhub/connection_info.hpp>
 #include "net/encoded_message.hpp"
 #include "net/hub_protocol.hpp"
 

@@ -9,7 +9,7 @@
 #include <variant>
 #include <vector>
 
-#include "net/value.hpp"
+#include <actorhub/value.hpp>
 
 namespace actorhub {
 

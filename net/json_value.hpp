@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "net/value.hpp"
+#include <actorhub/value.hpp>
 
 namespace actorhub {
 

@@ -1,5 +1,5 @@
 // Out-of-line members of `value` (net/value.hpp).
-#include "net/value.hpp"
+#include <actorhub/value.hpp>
 
 #include <cmath>
 #include <limits>

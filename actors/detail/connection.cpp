@@ -24,11 +24,11 @@ overloaded(Fs...) -> overloaded<Fs...>;
 
 }  // namespace
 
-connection_runtime::connection_runtime(caf::event_based_actor* self, std::shared_ptr<const hub> def,
+connection_runtime::connection_runtime(caf::event_based_actor* self, std::shared_ptr<const served_hub> served,
                                        router_actor router, hub_connection_ptr conn,
                                        std::shared_ptr<std::atomic<std::size_t>> inflight)
     : self_(self),
-      def_(std::move(def)),
+      served_(std::move(served)),
       router_(std::move(router)),
       conn_(std::move(conn)),
       inflight_(std::move(inflight)) {}
@@ -53,13 +53,13 @@ void connection_runtime::start() {
   self_->request(router_, caf::infinite, attach_atom::value, std::move(entry)).then([this, inv](ok_atom) {
     if (closed_) return;
     connected_ran_ = true;
-    if (auto& f = def_->connected()) {
+    if (auto& f = definition().connected()) {
       hub_call call(shared_from_this(), inv);
       try {
         f(call);
       } catch (...) {
         connected_ran_ = false;
-        auto text = error_text::closed_with_error(std::current_exception(), def_->options().detailed_errors);
+        auto text = error_text::closed_with_error(std::current_exception(), definition().options().detailed_errors);
         protocol_failure(text);
         return;
       }
@@ -90,7 +90,7 @@ void connection_runtime::on_closed(std::optional<std::string> error) {
     for (auto& [id, up] : uploads) upload_completed(*up, std::string("The underlying connection was closed."));
   }
   if (connected_ran_) {
-    if (auto& f = def_->disconnected()) {
+    if (auto& f = definition().disconnected()) {
       auto inv = std::make_shared<invocation_state>();
       inv->runtime = weak_from_this();
       hub_call call(shared_from_this(), inv);
@@ -147,7 +147,7 @@ void connection_runtime::on_batch(std::vector<hub_message>& batch) {
 }
 
 void connection_runtime::enqueue(queued_invocation q) {
-  if ((queue_ ? queue_->size() : 0) >= def_->options().max_queued_invocations) {
+  if ((queue_ ? queue_->size() : 0) >= limits().max_queued_invocations) {
     protocol_failure("Too many invocations are waiting on this connection.");
     return;
   }
@@ -194,8 +194,8 @@ void connection_runtime::reject(const queued_invocation& q, std::string error) {
 }
 
 void connection_runtime::begin(queued_invocation& q) {
-  const bool detailed = def_->options().detailed_errors;
-  const auto* m = def_->find(q.target);
+  const bool detailed = definition().options().detailed_errors;
+  const auto* m = definition().find(q.target);
   if (!m) return reject(q, error_text::method_does_not_exist(q.target));
   if (q.arguments.size() != m->arg_count)
     return reject(q, error_text::failed_to_invoke(q.target, "InvalidDataException",
@@ -222,7 +222,7 @@ void connection_runtime::begin(queued_invocation& q) {
   inv->started = clock_type::now();
   if (m->streaming) {
     auto& streams = regs().streams;
-    if (streams.size() >= def_->options().max_streams)
+    if (streams.size() >= limits().max_streams)
       return reject(q, "Too many streams are open on this connection.");
     if (!streams.emplace(*q.id, inv).second)
       return reject(q, "Invocation ID '" + *q.id + "' is already in use.");
@@ -277,7 +277,7 @@ void connection_runtime::finish(invocation_state& inv, std::optional<std::string
 
 void connection_runtime::fail(invocation_state& inv, std::exception_ptr e) {
   if (inv.finished) return;
-  finish(inv, error_text::from_exception(inv.method_name, e, def_->options().detailed_errors), std::nullopt);
+  finish(inv, error_text::from_exception(inv.method_name, e, definition().options().detailed_errors), std::nullopt);
 }
 
 void connection_runtime::op_done(invocation_state& inv) {
@@ -366,7 +366,7 @@ void connection_runtime::on_stream_item(stream_item_message& m) {
   }
   auto owner = up->owner.lock();
   if (up->started && (!owner || owner->finished)) return;  // nobody will read it
-  if (up->buffered.size() >= def_->options().max_buffered_stream_items) {
+  if (up->buffered.size() >= limits().max_buffered_stream_items) {
     protocol_failure("Client stream '" + up->id + "' sent more items than the server buffers.");
     return;
   }

@@ -20,7 +20,7 @@
 
 #include "actors/detail/messages.hpp"
 #include "actors/detail/target_sink.hpp"
-#include "actors/hub.hpp"
+#include "actors/served_hub.hpp"
 #include "actors/router.hpp"
 
 namespace actorhub::detail {
@@ -71,7 +71,7 @@ struct upload_state {
 class connection_runtime : public std::enable_shared_from_this<connection_runtime> {
  public:
   // `inflight` counts the inbound batches handed to the actor and not processed yet (see hub_host).
-  connection_runtime(caf::event_based_actor* self, std::shared_ptr<const hub> def, router_actor router,
+  connection_runtime(caf::event_based_actor* self, std::shared_ptr<const served_hub> served, router_actor router,
                      hub_connection_ptr conn, std::shared_ptr<std::atomic<std::size_t>> inflight);
 
   // -- driven by the actor --------------------------------------------------------------------------------
@@ -85,7 +85,8 @@ class connection_runtime : public std::enable_shared_from_this<connection_runtim
 
   // -- used by hub_call, deferred, stream_writer, incoming_stream, sinks -----------------------------------
   caf::event_based_actor* self() const noexcept { return alive_ ? self_ : nullptr; }
-  const hub& definition() const noexcept { return *def_; }
+  const hub& definition() const noexcept { return served_->definition; }
+  const connection_limits& limits() const noexcept { return served_->limits; }
   const hub_connection_ptr& connection() const noexcept { return conn_; }
   const connection_info& info() const noexcept { return conn_->info(); }
   const router_actor& router() const noexcept { return router_; }
@@ -142,7 +143,7 @@ class connection_runtime : public std::enable_shared_from_this<connection_runtim
   bool queue_empty() const noexcept { return !queue_ || queue_->empty(); }
 
   caf::event_based_actor* self_;
-  std::shared_ptr<const hub> def_;
+  std::shared_ptr<const served_hub> served_;
   router_actor router_;
   hub_connection_ptr conn_;
   bool alive_ = true;

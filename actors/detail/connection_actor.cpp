@@ -33,10 +33,10 @@ void tsan_release(void*) {}
 
 class connection_actor final : public caf::event_based_actor {
  public:
-  connection_actor(caf::actor_config& cfg, std::shared_ptr<const hub> def, router_actor router,
+  connection_actor(caf::actor_config& cfg, std::shared_ptr<const served_hub> served, router_actor router,
                    hub_connection_ptr conn, std::shared_ptr<std::atomic<std::size_t>> inflight)
       : caf::event_based_actor(cfg),
-        rt_(std::make_shared<connection_runtime>(this, std::move(def), std::move(router), std::move(conn),
+        rt_(std::make_shared<connection_runtime>(this, std::move(served), std::move(router), std::move(conn),
                                                  std::move(inflight))) {
     // The attach request leaves now, inside hub_host::connect on the transport's thread, not when a scheduler
     // thread first runs this actor: the router registers the connection before anything the client does after
@@ -114,9 +114,10 @@ void release_response_table(caf::event_based_actor* self) noexcept {
   static_cast<connection_actor*>(self)->release_response_table();
 }
 
-caf::actor spawn_connection_actor(caf::actor_system& sys, std::shared_ptr<const hub> def, router_actor router,
-                                  hub_connection_ptr conn, std::shared_ptr<std::atomic<std::size_t>> inflight) {
-  return sys.spawn<connection_actor>(std::move(def), std::move(router), std::move(conn), std::move(inflight));
+caf::actor spawn_connection_actor(caf::actor_system& sys, std::shared_ptr<const served_hub> served,
+                                  router_actor router, hub_connection_ptr conn,
+                                  std::shared_ptr<std::atomic<std::size_t>> inflight) {
+  return sys.spawn<connection_actor>(std::move(served), std::move(router), std::move(conn), std::move(inflight));
 }
 
 }  // namespace actorhub::detail

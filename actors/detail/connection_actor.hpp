@@ -9,7 +9,7 @@
 #include "caf/actor_system.hpp"
 #include "caf/fwd.hpp"
 
-#include "actors/hub.hpp"
+#include "actors/served_hub.hpp"
 #include "actors/router.hpp"
 #include "net/hub_connection.hpp"
 
@@ -20,7 +20,7 @@ namespace actorhub::detail {
 // bytes per idle connection after the registration request. `self` is a connection actor.
 void release_response_table(caf::event_based_actor* self) noexcept;
 
-caf::actor spawn_connection_actor(caf::actor_system& sys, std::shared_ptr<const hub> def, router_actor router,
+caf::actor spawn_connection_actor(caf::actor_system& sys, std::shared_ptr<const served_hub> served, router_actor router,
                                   hub_connection_ptr conn, std::shared_ptr<std::atomic<std::size_t>> inflight);
 
 }  // namespace actorhub::detail

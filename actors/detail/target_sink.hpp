@@ -7,8 +7,8 @@
 #include <optional>
 #include <string>
 
-#include "actors/client_result.hpp"
-#include "actors/send_target.hpp"
+#include <actorhub/client_result.hpp>
+#include <actorhub/send_target.hpp>
 #include "net/encoded_message.hpp"
 
 namespace actorhub {

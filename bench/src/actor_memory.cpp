@@ -1,7 +1,7 @@
 // actorhub-actor-memory: heap and RSS per idle connection in the hub layer (actors/) alone.
 //
 // Connects N fake transports through hub_host::connect on a real actor system (2 threads, policy `sharing`,
-// like actorhub::runtime), waits until every connection is registered and its on_connected ran, and prints
+// like actorhub::node), waits until every connection is registered and its on_connected ran, and prints
 // the growth of malloc'd bytes (mallinfo2, all arenas) and of RSS per connection. The fake transports are
 // made before the baseline, so only what the hub layer allocates per connection is counted: the connection
 // actor, its connection_runtime, the router's registry entries and hub_host's per-connection receiver.
@@ -31,7 +31,7 @@
 #include "caf/scoped_actor.hpp"
 
 #include "actors/detail/connection.hpp"
-#include "actors/hub.hpp"
+#include <actorhub/hub.hpp>
 #include "actors/hub_host.hpp"
 #include "net/hub_connection.hpp"
 
@@ -176,7 +176,7 @@ int main(int argc, char** argv) {
     });
   }
   h.on_disconnected([](hub_call&, const std::optional<std::string>&) { disconnected.hit(); });
-  hub_host host(sys, std::make_shared<const hub>(std::move(h)));
+  hub_host host(sys, std::make_shared<const served_hub>(served_hub{std::move(h), {}, {}}));
 
   null_protocol protocol;
   std::vector<std::shared_ptr<null_connection>> conns;

@@ -5,7 +5,8 @@
 #include <iostream>
 #include <string>
 
-#include "actors/runtime.hpp"
+#include <actorhub/host_port.hpp>
+#include <actorhub/node.hpp>
 
 #ifndef ACTORHUB_CHAT_WEB_DIR
 // The web/ folder next to this source file (the build passes absolute source paths).
@@ -28,27 +29,12 @@ std::filesystem::path default_web_dir() {
   return std::filesystem::path(__FILE__).parent_path() / "web";
 }
 
-bool split_address(const std::string& s, std::string& host, std::uint16_t& port) {
-  auto colon = s.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == s.size()) return false;
-  try {
-    std::size_t used = 0;
-    auto p = std::stoul(s.substr(colon + 1), &used);
-    if (used != s.size() - colon - 1 || p > 65535) return false;
-    host = s.substr(0, colon);
-    port = static_cast<std::uint16_t>(p);
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  actorhub::runtime_options opts;
-  opts.server.address = "127.0.0.1";
-  opts.server.port = 5000;
+  actorhub::node_options opts;
+  opts.http.address = "127.0.0.1";
+  opts.http.port = 5000;
   std::filesystem::path web = default_web_dir();
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
@@ -64,7 +50,10 @@ int main(int argc, char** argv) {
     std::string v = argv[++i];
     if (flag == "--web") {
       web = v;
-    } else if (!split_address(v, opts.server.address, opts.server.port)) {
+    } else if (auto a = actorhub::parse_host_port(v)) {
+      opts.http.address = a->host;
+      opts.http.port = a->port;
+    } else {
       std::cerr << "chat-server: malformed --http value '" << v << "' (expected HOST:PORT)" << std::endl;
       return 2;
     }
@@ -74,17 +63,17 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    actorhub::runtime rt(opts);
-    rt.add_hub(chat_hub());
-    rt.http().serve_static("/", web);
+    actorhub::node app(opts);
+    app.add_hub(chat_hub());
+    app.http().serve_static("/", web);
     std::string what;
-    if (auto ec = rt.start(&what)) {
+    if (auto ec = app.start(&what)) {
       std::cerr << "chat-server: cannot listen on " << what << ": " << ec.message() << std::endl;
       return 1;
     }
-    std::cout << "chat-server: http://" << opts.server.address << ":" << rt.http().port() << "/ (web: " << web.string()
+    std::cout << "chat-server: http://" << opts.http.address << ":" << app.http().port() << "/ (web: " << web.string()
               << ")" << std::endl;
-    return rt.run();
+    return app.run();
   } catch (const std::exception& e) {
     std::cerr << "chat-server: " << e.what() << std::endl;
     return 1;

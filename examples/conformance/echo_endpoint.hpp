@@ -3,7 +3,7 @@
 
 #include <memory>
 
-#include "net/raw_connection.hpp"
+#include <actorhub/raw_connection.hpp>
 
 namespace conformance {
 

@@ -2,6 +2,7 @@
 #include "flags.hpp"
 
 #include <cctype>
+#include <cstdlib>
 #include <charconv>
 #include <cmath>
 #include <optional>
@@ -16,27 +17,6 @@ std::optional<std::uint64_t> parse_unsigned(const std::string& s, std::uint64_t 
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || end != s.data() + s.size() || v > max) return std::nullopt;
   return v;
-}
-
-// HOST:PORT with a host of letters, digits, '.', '-' (or a bracketed IPv6 literal) and a port 0..65535.
-std::optional<address> parse_address(const std::string& s) {
-  auto colon = s.rfind(':');
-  if (colon == std::string::npos || colon == 0) return std::nullopt;
-  address a;
-  a.host = s.substr(0, colon);
-  if (a.host.front() == '[') {
-    if (a.host.size() < 3 || a.host.back() != ']') return std::nullopt;
-    a.host = a.host.substr(1, a.host.size() - 2);
-    for (char c : a.host)
-      if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.') return std::nullopt;
-  } else {
-    for (char c : a.host)
-      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-') return std::nullopt;
-  }
-  auto port = parse_unsigned(s.substr(colon + 1), 65535);
-  if (!port) return std::nullopt;
-  a.port = static_cast<std::uint16_t>(*port);
-  return a;
 }
 
 // Positive seconds, fractions allowed ("0.5").
@@ -92,7 +72,7 @@ bool parse_flags(const std::vector<std::string>& args, flags& out, std::string& 
       return false;
     }
     if (flag == "--http") {
-      auto a = parse_address(v);
+      auto a = actorhub::parse_host_port(v);
       if (!a) {
         error = "malformed --http value '" + v + "' (expected HOST:PORT)";
         return false;
@@ -100,7 +80,7 @@ bool parse_flags(const std::vector<std::string>& args, flags& out, std::string& 
       out.http = *a;
       have_http = true;
     } else if (flag == "--metrics") {
-      auto a = parse_address(v);
+      auto a = actorhub::parse_host_port(v);
       if (!a) {
         error = "malformed --metrics value '" + v + "' (expected HOST:PORT)";
         return false;

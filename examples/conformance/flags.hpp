@@ -7,16 +7,12 @@
 #include <string>
 #include <vector>
 
+#include <actorhub/host_port.hpp>
+
 namespace conformance {
 
-struct address {
-  std::string host;
-  std::uint16_t port = 0;
-  std::string text() const { return host + ":" + std::to_string(port); }
-};
-
 struct flags {
-  address http;
+  actorhub::host_port http;
   std::string name;  // empty: pick a unique one
   std::string access_key;
   std::string metrics;  // "host:port" or empty

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "actors/hub.hpp"
+#include <actorhub/hub.hpp>
 
 namespace conformance {
 

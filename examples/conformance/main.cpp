@@ -1,12 +1,9 @@
 // conformance-hub: the test application of CONTRACT.md §5 on the actorhub runtime. Wiring only.
 #include <iostream>
-#include <random>
 #include <string>
 #include <vector>
 
-#include <unistd.h>
-
-#include "actors/runtime.hpp"
+#include <actorhub/node.hpp>
 #include "echo_endpoint.hpp"
 #include "flags.hpp"
 #include "hubs.hpp"
@@ -14,43 +11,36 @@
 
 namespace {
 
-std::string unique_name() {
-  std::random_device rd;
-  char buf[9];
-  snprintf(buf, sizeof buf, "%08x", static_cast<unsigned>(rd()));
-  return "conformance-hub-" + std::to_string(::getpid()) + "-" + buf;
-}
-
 int serve(const conformance::flags& f) {
-  actorhub::runtime_options opts;
-  opts.server.address = f.http.host;
-  opts.server.port = f.http.port;
-  opts.server.keep_alive_interval = f.keep_alive_interval;
-  opts.server.client_timeout = f.client_timeout;
-  opts.server.max_message_size = f.max_message_size;
-  opts.server.access_key = f.access_key;
+  actorhub::node_options opts;
+  opts.name = f.name;
+  opts.http.address = f.http.host;
+  opts.http.port = f.http.port;
+  opts.http.keep_alive_interval = f.keep_alive_interval;
+  opts.http.client_timeout = f.client_timeout;
+  opts.http.max_message_size = f.max_message_size;
+  opts.http.access_key = f.access_key;
   opts.metrics_address = f.metrics;
-  actorhub::runtime rt(opts);
+  actorhub::node app(opts);
 
-  auto test_hub = rt.add_hub(conformance::make_test_hub(f.name));
-  rt.map_hub("/testhub-nowebsockets", "testhub",
+  auto test_hub = app.add_hub(conformance::make_test_hub(app.name()));
+  app.map_hub("/testhub-nowebsockets", "testhub",
              actorhub::transport_server_sent_events | actorhub::transport_long_polling);
-  rt.add_hub(conformance::make_authorized_hub());
-  rt.add_hub(conformance::make_chat_hub());
-  conformance::add_health(rt.http(), f.name);
-  conformance::add_client_result_route(rt.http(), test_hub);
-  conformance::add_redirect_route(rt.http());
-  conformance::add_negotiate_cookies(rt.http());
-  rt.http().add_raw_endpoint("/echo", conformance::make_echo_endpoint());
+  app.add_hub(conformance::make_authorized_hub());
+  app.add_hub(conformance::make_chat_hub());
+  conformance::add_client_result_route(app.http(), test_hub);
+  conformance::add_redirect_route(app.http());
+  conformance::add_negotiate_cookies(app.http());
+  app.http().add_raw_endpoint("/echo", conformance::make_echo_endpoint());
 
   std::string what;
-  if (auto ec = rt.start(&what)) {
+  if (auto ec = app.start(&what)) {
     std::cerr << "conformance-hub: cannot listen on " << what << ": " << ec.message() << std::endl;
     return 1;
   }
-  std::cout << "conformance-hub '" << f.name << "' serving http://" << f.http.host << ":" << rt.http().port()
+  std::cout << "conformance-hub '" << app.name() << "' serving http://" << f.http.host << ":" << app.http().port()
             << std::endl;
-  return rt.run();
+  return app.run();
 }
 
 }  // namespace
@@ -67,7 +57,6 @@ int main(int argc, char** argv) {
     std::cout << conformance::usage();
     return 0;
   }
-  if (f.name.empty()) f.name = unique_name();
   try {
     return serve(f);
   } catch (const std::exception& e) {

@@ -45,12 +45,7 @@ std::string result_text(const value& v) {
 
 }  // namespace
 
-void add_health(server& http, const std::string& name) {
-  auto body = boost::json::serialize(boost::json::object{{"status", "ok"}, {"name", name}, {"members", 1}});
-  http.set_health([body] { return body; });
-}
-
-void add_client_result_route(server& http, hub_context test_hub) {
+void add_client_result_route(http_routes& http, hub_context test_hub) {
   static const std::string prefix = "/clientresult/";
   http.add_route(prefix, [test_hub](const http_request& req, http_responder respond) {
     auto id = req.path.size() > prefix.size() ? req.path.substr(prefix.size()) : std::string();
@@ -62,7 +57,7 @@ void add_client_result_route(server& http, hub_context test_hub) {
   });
 }
 
-void add_redirect_route(server& http) {
+void add_redirect_route(http_routes& http) {
   auto counter = std::make_shared<std::atomic<std::int64_t>>(0);
   http.add_route("/redirect/", [counter](const http_request& req, http_responder respond) {
     if (req.path != "/redirect/negotiate") return respond(text(404, "Not Found"));
@@ -76,7 +71,7 @@ void add_redirect_route(server& http) {
   });
 }
 
-void add_negotiate_cookies(server& http) {
+void add_negotiate_cookies(http_routes& http) {
   http.set_negotiate_decorator([](const http_request&, http_response& res) {
     res.headers.emplace_back("Set-Cookie", "testCookie=testValue; Path=/");
     res.headers.emplace_back("Set-Cookie", "testCookie2=testValue2; Path=/");

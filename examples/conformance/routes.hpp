@@ -3,18 +3,16 @@
 
 #include <string>
 
-#include "actors/hub_context.hpp"
-#include "net/server.hpp"
+#include <actorhub/http_routes.hpp>
+#include <actorhub/hub_context.hpp>
 
 namespace conformance {
 
-// GET /healthz -> {"status":"ok","name":NAME,"members":1}
-void add_health(actorhub::server& http, const std::string& name);
 // GET /clientresult/{connectionId}: invokes client method `Result` and answers with its result or error text.
-void add_client_result_route(actorhub::server& http, actorhub::hub_context test_hub);
+void add_client_result_route(actorhub::http_routes& http, actorhub::hub_context test_hub);
 // POST /redirect/negotiate?baseUrl=B -> {"url":"B/testhub?numRedirects=N"}
-void add_redirect_route(actorhub::server& http);
+void add_redirect_route(actorhub::http_routes& http);
 // Every negotiate response sets testCookie, testCookie2 and an already expired expiredCookie.
-void add_negotiate_cookies(actorhub::server& http);
+void add_negotiate_cookies(actorhub::http_routes& http);
 
 }  // namespace conformance

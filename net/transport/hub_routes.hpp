@@ -9,7 +9,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
-#include "net/http_types.hpp"
+#include <actorhub/http_types.hpp>
 #include "net/transport/server_state.hpp"
 #include "net/transport/session.hpp"
 

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "net/http_types.hpp"
+#include <actorhub/http_types.hpp>
 #include "net/transport/session.hpp"
 
 namespace actorhub::transport {

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "net/raw_connection.hpp"
+#include <actorhub/raw_connection.hpp>
 #include "net/transport/session.hpp"
 
 namespace actorhub::transport {

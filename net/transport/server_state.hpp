@@ -16,11 +16,11 @@
 #include <boost/asio/io_context.hpp>
 
 #include "net/encoded_message.hpp"
-#include "net/http_types.hpp"
+#include <actorhub/http_types.hpp>
 #include "net/hub_connection.hpp"
-#include "net/raw_connection.hpp"
+#include <actorhub/raw_connection.hpp>
 #include "net/server.hpp"
-#include "net/server_options.hpp"
+#include <actorhub/server_options.hpp>
 #include "net/transport/connection_table.hpp"
 #include "net/transport/wake_queue.hpp"
 

@@ -17,7 +17,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
-#include "net/connection_info.hpp"
+#include <actorhub/connection_info.hpp>
 #include "net/transport/outbound_queue.hpp"
 #include "net/transport/reconnect_buffer.hpp"
 #include "net/transport/server_state.hpp"

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string_view>
 
-#include "net/http_types.hpp"
+#include <actorhub/http_types.hpp>
 
 namespace actorhub::transport {
 

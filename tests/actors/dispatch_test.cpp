@@ -294,9 +294,9 @@ CAF_TEST(on connected runs first and on disconnected last) {
 }
 
 CAF_TEST(too many queued invocations close the connection) {
-  auto h = make(true);
-  h.options().max_queued_invocations = 3;
-  start(std::move(h));
+  connection_limits limits;
+  limits.max_queued_invocations = 3;
+  start(make(true), {}, limits);
   auto& a = connect("A");
   std::vector<hub_message> batch;
   batch.push_back(invocation_message{{}, "0", "Wait", {"w"}, {}});

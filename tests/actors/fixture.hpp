@@ -11,7 +11,7 @@
 
 #include "caf/test/dsl.hpp"
 
-#include "actors/hub.hpp"
+#include <actorhub/hub.hpp>
 #include "actors/hub_host.hpp"
 #include "net/hub_connection.hpp"
 
@@ -130,8 +130,16 @@ struct hub_fixture : test_coordinator_fixture<> {
     run();
   }
 
-  void start(hub h, const router_factory& make_router = {}) {
-    host = std::make_shared<hub_host>(sys, std::make_shared<const hub>(std::move(h)), make_router);
+  void start(hub h, const router_factory& make_router = {}, connection_limits limits = {}) {
+    auto served = std::make_shared<const served_hub>(served_hub{std::move(h), limits, test_dispatch()});
+    host = std::make_shared<hub_host>(sys, std::move(served), make_router);
+  }
+
+  // Deterministic: every method runs in its connection actor, on the test scheduler.
+  static dispatch_options test_dispatch() {
+    dispatch_options d;
+    d.probation_calls = 0;
+    return d;
   }
 
   // Connects a client and lets it register (and run on_connected).

@@ -4,7 +4,7 @@
 #define CAF_SUITE registry
 #include "fixture.hpp"
 
-#include "actors/hub_context.hpp"
+#include <actorhub/hub_context.hpp>
 
 using namespace actorhub;
 using namespace actorhub::test;

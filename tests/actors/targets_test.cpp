@@ -3,7 +3,7 @@
 #include "fixture.hpp"
 
 #include "actors/hub_actor.hpp"
-#include "actors/hub_context.hpp"
+#include <actorhub/hub_context.hpp>
 
 using namespace actorhub;
 using namespace actorhub::test;

@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <limits>
 
-#include "net/connection_info.hpp"
-#include "net/http_types.hpp"
-#include "net/value.hpp"
+#include <actorhub/connection_info.hpp>
+#include <actorhub/http_types.hpp>
+#include <actorhub/value.hpp>
 
 using namespace actorhub;
 

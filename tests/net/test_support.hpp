@@ -18,7 +18,7 @@
 
 #include "net/hub_connection.hpp"
 #include "net/hub_protocol.hpp"
-#include "net/raw_connection.hpp"
+#include <actorhub/raw_connection.hpp>
 #include "net/server.hpp"
 #include "test_client.hpp"
 

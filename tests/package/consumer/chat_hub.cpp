@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <string>
 
-#include "actors/runtime.hpp"
+#include <actorhub/node.hpp>
 
 int main(int argc, char** argv) {
   const bool check = argc > 1 && std::string{argv[1]} == "--check";
@@ -13,12 +13,12 @@ int main(int argc, char** argv) {
     call.clients().all().send("ReceiveMessage", name, message);
   });
 
-  actorhub::runtime_options options;
-  options.server.port = check ? 0 : static_cast<std::uint16_t>(argc > 1 ? std::stoi(argv[1]) : 5000);
-  actorhub::runtime rt(options);
-  rt.add_hub(std::move(chat));
-  if (auto ec = rt.start()) return std::fprintf(stderr, "chat_hub: %s\n", ec.message().c_str()), 1;
-  std::printf("chat hub at http://127.0.0.1:%u/chat\n", static_cast<unsigned>(rt.http().port()));
-  if (check) rt.stop();
-  return rt.run();
+  actorhub::node_options options;
+  options.http.port = check ? 0 : static_cast<std::uint16_t>(argc > 1 ? std::stoi(argv[1]) : 5000);
+  actorhub::node app(options);
+  app.add_hub(std::move(chat));
+  if (auto ec = app.start()) return std::fprintf(stderr, "chat_hub: %s\n", ec.message().c_str()), 1;
+  std::printf("chat hub at http://127.0.0.1:%u/chat\n", static_cast<unsigned>(app.http().port()));
+  if (check) app.stop();
+  return app.run();
 }

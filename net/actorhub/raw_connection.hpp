@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "net/connection_info.hpp"
+#include <actorhub/connection_info.hpp>
 
 namespace actorhub {
 

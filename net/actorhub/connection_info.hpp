@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "net/value.hpp"
+#include <actorhub/value.hpp>
 
 namespace actorhub {
 

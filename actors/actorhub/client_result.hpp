@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "net/value.hpp"
+#include <actorhub/value.hpp>
 
 namespace actorhub {
 

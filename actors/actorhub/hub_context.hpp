@@ -7,18 +7,16 @@
 #include <memory>
 #include <string>
 
-#include "caf/fwd.hpp"
 
-#include "actors/clients.hpp"
-#include "actors/router.hpp"
+#include <actorhub/clients.hpp>
 
 namespace actorhub {
 
 class hub_context {
  public:
   hub_context() = default;
-  hub_context(caf::actor_system& sys, router_actor router, std::string hub_name,
-              std::chrono::milliseconds client_result_timeout);
+  // Made by the node (node::add_hub, node::context).
+  hub_context(std::shared_ptr<detail::target_sink> sink, std::string hub_name);
 
   client_targets clients() const;
   group_manager groups() const;

@@ -9,10 +9,9 @@
 #include <utility>
 #include <vector>
 
-#include "actors/client_result.hpp"
-#include "actors/convert.hpp"
-#include "actors/send_target.hpp"
-#include "net/encoded_message.hpp"
+#include <actorhub/client_result.hpp>
+#include <actorhub/convert.hpp>
+#include <actorhub/send_target.hpp>
 
 namespace actorhub {
 
@@ -32,8 +31,6 @@ class client_proxy {
     send_args(std::move(method), make_args(std::forward<Ts>(args)...));
   }
   void send_args(std::string method, array args) const;
-  // A message encoded by the caller (must be an Invocation without id), e.g. to reuse it for many targets.
-  void send_encoded(encoded_ptr msg) const;
 
   const send_target& target() const noexcept { return target_; }
 

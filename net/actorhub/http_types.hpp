@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "net/connection_info.hpp"
+#include <actorhub/connection_info.hpp>
 
 namespace actorhub {
 

@@ -36,15 +36,15 @@
 #include <unordered_map>
 #include <utility>
 
-#include "actors/clients.hpp"
-#include "actors/convert.hpp"
-#include "actors/deferred.hpp"
-#include "actors/detail/method.hpp"
-#include "actors/detail/method_binding.hpp"
-#include "actors/errors.hpp"
-#include "actors/hub_call.hpp"
-#include "actors/incoming_stream.hpp"
-#include "actors/stream_writer.hpp"
+#include <actorhub/clients.hpp>
+#include <actorhub/convert.hpp>
+#include <actorhub/deferred.hpp>
+#include <actorhub/detail/method.hpp>
+#include <actorhub/detail/method_binding.hpp>
+#include <actorhub/errors.hpp>
+#include <actorhub/hub_call.hpp>
+#include <actorhub/incoming_stream.hpp>
+#include <actorhub/stream_writer.hpp>
 
 namespace actorhub {
 
@@ -55,18 +55,6 @@ struct hub_options {
   bool require_authentication = false;
   // Default timeout of client results (single_client_proxy::invoke).
   std::chrono::milliseconds client_result_timeout{30'000};
-  // Invocations received but not started yet, per connection; more closes the connection.
-  std::size_t max_queued_invocations = 1024;
-  // Transport frames handed to a connection actor but not processed yet; more closes the connection.
-  std::size_t max_inflight_batches = 4096;
-  // Client-to-server stream items buffered before the method consumes them, per stream.
-  std::size_t max_buffered_stream_items = 1024;
-  // Server-to-client streams open at once per connection; more StreamInvocations fail with an error.
-  std::size_t max_streams = 1024;
-  // Run a connection's invocations on the I/O thread that read them when its actor is idle, instead of waking a
-  // scheduler thread (no thread hop per message). Handlers must then not block: a blocking handler stalls every
-  // connection served by that I/O thread. Turn off for hubs whose methods block (they then run on CAF's workers).
-  bool inline_dispatch = true;
 };
 
 class hub {

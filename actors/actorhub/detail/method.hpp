@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "net/value.hpp"
+#include <actorhub/value.hpp>
 
 namespace actorhub {
 class hub_call;

@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "actors/errors.hpp"
-#include "net/value.hpp"
+#include <actorhub/errors.hpp>
+#include <actorhub/value.hpp>
 
 namespace actorhub {
 

@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "net/value.hpp"
+#include <actorhub/value.hpp>
 
 namespace actorhub {
 

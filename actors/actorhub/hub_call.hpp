@@ -12,8 +12,8 @@
 #include "caf/actor_addr.hpp"
 #include "caf/fwd.hpp"
 
-#include "actors/clients.hpp"
-#include "net/connection_info.hpp"
+#include <actorhub/clients.hpp>
+#include <actorhub/connection_info.hpp>
 
 namespace actorhub {
 

@@ -7,7 +7,7 @@
 #include <memory>
 #include <utility>
 
-#include "actors/convert.hpp"
+#include <actorhub/convert.hpp>
 
 namespace actorhub {
 

@@ -9,7 +9,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "actors/convert.hpp"
+#include <actorhub/convert.hpp>
 
 namespace actorhub {
 

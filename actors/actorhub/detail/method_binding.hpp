@@ -6,12 +6,12 @@
 #include <type_traits>
 #include <utility>
 
-#include "actors/convert.hpp"
-#include "actors/deferred.hpp"
-#include "actors/detail/method.hpp"
-#include "actors/hub_call.hpp"
-#include "actors/incoming_stream.hpp"
-#include "actors/stream_writer.hpp"
+#include <actorhub/convert.hpp>
+#include <actorhub/deferred.hpp>
+#include <actorhub/detail/method.hpp>
+#include <actorhub/hub_call.hpp>
+#include <actorhub/incoming_stream.hpp>
+#include <actorhub/stream_writer.hpp>
 
 namespace actorhub::detail {
 

@@ -1,0 +1,57 @@
+// How a node is configured. One node type serves all deployment models; which one is decided here:
+//   single server    defaults (a client endpoint, hubs in this process)
+//   cluster node     `cluster` set (see docs/cluster.md)
+//   app server       `service` set: hubs run here, clients connect to a gateway (see docs/hosted.md)
+//   gateway          `gateway` set: holds the clients of app servers that link to it
+// Hub-author settings live in hub_options (hub.hpp); everything here belongs to whoever runs the process.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include <actorhub/server_options.hpp>
+
+namespace actorhub {
+
+// Per-connection bounds of the hub layer. Exceeding one closes that connection (or fails that call) with a
+// clear error; nobody else is affected.
+struct connection_limits {
+  // Invocations received but not started yet; more closes the connection.
+  std::size_t max_queued_invocations = 1024;
+  // Transport frames handed to the connection but not processed yet; more closes the connection.
+  std::size_t max_inflight_batches = 4096;
+  // Client-to-server stream items buffered before the method consumes them, per stream; more closes it.
+  std::size_t max_buffered_stream_items = 1024;
+  // Server-to-client streams open at once; more StreamInvocations fail with an error Completion.
+  std::size_t max_streams = 1024;
+};
+
+// Where hub methods run. By default a method runs on the thread that read its invocation (no thread hop) once
+// it has shown itself to be quick; a method that is new or has ever been slow runs on the blocking pool, so a
+// handler that blocks (a database call, a sleep) delays only its own connection. See docs/api.md "Threads".
+struct dispatch_options {
+  // Run quick methods inline on the I/O thread when the connection's actor is idle. Off: they run on the
+  // actor scheduler's threads (the plain path).
+  bool inline_dispatch = true;
+  // Calls a new method makes on the blocking pool, each quicker than `quick_call`, before it may run inline.
+  unsigned probation_calls = 8;
+  std::chrono::microseconds quick_call{1'000};
+  // A handler running longer than this is slow: it is named once in the log and in
+  // actorhub_slow_methods_total, and the method runs on the blocking pool from then on.
+  std::chrono::milliseconds slow_call{20};
+  // Threads of the blocking pool (started on demand, stopped after a minute idle).
+  std::size_t max_blocking_threads = 64;
+};
+
+struct node_options {
+  std::string name;  // GetServerName, /healthz; empty: a unique name is chosen
+  // The client endpoint: HTTP, WebSocket, SSE, long polling (address, port, transport limits).
+  server_options http;
+  std::string metrics_address;    // "127.0.0.1:9100" serves GET /metrics there; empty: not exposed
+  std::size_t actor_threads = 2;  // the actor scheduler's threads (policy `sharing`)
+  connection_limits limits;
+  dispatch_options dispatch;
+};
+
+}  // namespace actorhub

@@ -1,0 +1,163 @@
+// The node: wires hubs into the client endpoint, runs until a signal, shuts down in order.
+#include <actorhub/node.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <ctime>
+#include <map>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <prometheus/histogram.h>
+
+#include <actorhub/host_port.hpp>
+#include "actors/hub_host.hpp"
+#include "monitoring/metrics.hpp"
+#include "net/server.hpp"
+
+namespace actorhub {
+
+namespace {
+
+sigset_t stop_signals() {
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, SIGINT);
+  sigaddset(&s, SIGTERM);
+  return s;
+}
+
+caf::actor_system_config& configure(caf::actor_system_config& cfg, const node_options& opts) {
+  // Before the actor system starts its threads, so they inherit the blocked signals.
+  auto s = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &s, nullptr);
+  cfg.set("scheduler.max-threads", opts.actor_threads == 0 ? std::size_t{1} : opts.actor_threads);
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+  return cfg;
+}
+
+std::string unique_name() {
+  std::random_device rd;
+  char buf[9];
+  snprintf(buf, sizeof buf, "%08x", static_cast<unsigned>(rd()));
+  return "actorhub-" + std::to_string(::getpid()) + "-" + buf;
+}
+
+node_options named(node_options o) {
+  if (o.name.empty()) o.name = unique_name();
+  return o;
+}
+
+}  // namespace
+
+struct node::impl {
+  explicit impl(node_options o)
+      : opts(named(std::move(o))),
+        sys(configure(cfg, opts)),
+        metrics(std::make_shared<actorhub::metrics>()),
+        http(std::make_unique<server>(opts.http, metrics)) {
+    auto body = boost::json::serialize(boost::json::object{{"status", "ok"}, {"name", opts.name}, {"members", 1}});
+    http->set_health([body] { return body; });
+  }
+
+  node_options opts;
+  caf::actor_system_config cfg;
+  caf::actor_system sys;  // before the server: sessions (and their actor handles) go first
+  std::shared_ptr<actorhub::metrics> metrics;
+  std::map<std::string, std::shared_ptr<hub_host>> hosts;  // by hub name
+  std::unique_ptr<server> http;
+  bool started = false;
+  std::atomic<bool> stopping{false};
+};
+
+node::node(node_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {}
+
+node::~node() {
+  stop();
+  impl_->http.reset();
+  for (auto& [name, host] : impl_->hosts) host->shutdown();
+  impl_->hosts.clear();
+  // The actor system waits for the remaining actors when it is destroyed.
+}
+
+hub_context node::add_hub(hub h, unsigned transports) {
+  auto& m = *impl_;
+  auto name = h.name();
+  h.observe_durations([metrics = m.metrics, name](const std::string& method) -> std::function<void(double)> {
+    auto* histogram = &metrics->invocation_duration(name, method);
+    return [histogram](double seconds) { histogram->Observe(seconds); };
+  });
+  auto served = std::make_shared<const served_hub>(served_hub{std::move(h), m.opts.limits, m.opts.dispatch});
+  auto host = std::make_shared<hub_host>(m.sys, std::move(served));
+  m.http->add_hub("/" + name, host, transports);
+  auto ctx = host->context();
+  m.hosts.insert_or_assign(name, std::move(host));
+  return ctx;
+}
+
+void node::map_hub(std::string path, const std::string& hub_name, unsigned transports) {
+  auto i = impl_->hosts.find(hub_name);
+  if (i == impl_->hosts.end()) throw std::invalid_argument("map_hub: no hub named '" + hub_name + "'");
+  impl_->http->add_hub(std::move(path), i->second, transports);
+}
+
+hub_context node::context(const std::string& hub_name) const {
+  auto i = impl_->hosts.find(hub_name);
+  return i == impl_->hosts.end() ? hub_context{} : i->second->context();
+}
+
+http_routes& node::http() { return *impl_->http; }
+caf::actor_system& node::system() noexcept { return impl_->sys; }
+const node_options& node::options() const noexcept { return impl_->opts; }
+const std::string& node::name() const noexcept { return impl_->opts.name; }
+
+std::error_code node::start(std::string* what) {
+  auto& m = *impl_;
+  if (m.started) return {};
+  if (auto ec = m.http->listen()) {
+    if (what) *what = "http " + host_port{m.opts.http.address, m.opts.http.port}.text();
+    return ec;
+  }
+  if (!m.opts.metrics_address.empty()) {
+    auto address = parse_host_port(m.opts.metrics_address);
+    auto ec = address ? m.metrics->expose(address->host, address->port)
+                      : std::make_error_code(std::errc::invalid_argument);
+    if (ec) {
+      if (what) *what = "metrics " + m.opts.metrics_address;
+      return ec;
+    }
+  }
+  m.started = true;
+  return {};
+}
+
+int node::run() {
+  auto& m = *impl_;
+  if (!m.started && start()) return 1;
+  std::thread waiter([this] {
+    auto s = stop_signals();
+    timespec tick{0, 100'000'000};
+    while (!impl_->stopping.load()) {
+      if (sigtimedwait(&s, nullptr, &tick) > 0) break;
+    }
+    stop();
+  });
+  m.http->run();  // returns once stop() closed every client
+  m.stopping = true;
+  waiter.join();
+  for (auto& [name, host] : m.hosts) host->shutdown();
+  return 0;
+}
+
+void node::stop() {
+  if (impl_->stopping.exchange(true)) return;
+  impl_->http->stop();
+}
+
+}  // namespace actorhub
