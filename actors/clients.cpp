@@ -3,7 +3,7 @@
 
 #include <stdexcept>
 
-#include "actors/detail/target_sink.hpp"
+#include "actors/connection/target_sink.hpp"
 #include "actors/routing/router.hpp"
 
 namespace actorhub {

@@ -18,6 +18,8 @@
 
 #include <actorhub/host_port.hpp>
 #include "actors/hub_host.hpp"
+#include "actors/dispatch/blocking_pool.hpp"
+#include "monitoring/log.hpp"
 #include "monitoring/metrics.hpp"
 #include "net/server.hpp"
 
@@ -61,6 +63,7 @@ struct node::impl {
       : opts(named(std::move(o))),
         sys(configure(cfg, opts)),
         metrics(std::make_shared<actorhub::metrics>()),
+        pool(std::make_shared<dispatch::blocking_pool>(opts.dispatch.max_blocking_threads)),
         http(std::make_unique<server>(opts.http, metrics)) {
     auto body = boost::json::serialize(boost::json::object{{"status", "ok"}, {"name", opts.name}, {"members", 1}});
     http->set_health([body] { return body; });
@@ -70,6 +73,7 @@ struct node::impl {
   caf::actor_system_config cfg;
   caf::actor_system sys;  // before the server: sessions (and their actor handles) go first
   std::shared_ptr<actorhub::metrics> metrics;
+  std::shared_ptr<dispatch::blocking_pool> pool;
   std::map<std::string, std::shared_ptr<hub_host>> hosts;  // by hub name
   std::unique_ptr<server> http;
   bool started = false;
@@ -83,6 +87,8 @@ node::~node() {
   impl_->http.reset();
   for (auto& [name, host] : impl_->hosts) host->shutdown();
   impl_->hosts.clear();
+  // Handlers still running there post their outcome to actors: let them end before the actor system does.
+  impl_->pool->shutdown(std::chrono::seconds(2));
   // The actor system waits for the remaining actors when it is destroyed.
 }
 
@@ -93,8 +99,14 @@ hub_context node::add_hub(hub h, unsigned transports) {
     auto* histogram = &metrics->invocation_duration(name, method);
     return [histogram](double seconds) { histogram->Observe(seconds); };
   });
-  auto served = std::make_shared<const served_hub>(served_hub{std::move(h), m.opts.limits, m.opts.dispatch});
-  auto host = std::make_shared<hub_host>(m.sys, std::move(served));
+  auto report = [metrics = m.metrics](const std::string& hub, const std::string& handler,
+                                      std::chrono::milliseconds ran_for) {
+    metrics->slow_handler(hub, handler);
+    log::warning("hub '" + hub + "': handler '" + handler + "' ran for " + std::to_string(ran_for.count()) +
+                 " ms; it runs on the blocking pool from now on, so it delays only its own connection");
+  };
+  auto served = make_served_hub(std::move(h), m.opts.limits, m.opts.dispatch, m.pool, std::move(report));
+  auto host = std::make_shared<hub_host>(m.sys, std::move(served), m.opts.dispatch.inline_dispatch);
   m.http->add_hub("/" + name, host, transports);
   auto ctx = host->context();
   m.hosts.insert_or_assign(name, std::move(host));
@@ -116,6 +128,7 @@ http_routes& node::http() { return *impl_->http; }
 caf::actor_system& node::system() noexcept { return impl_->sys; }
 const node_options& node::options() const noexcept { return impl_->opts; }
 const std::string& node::name() const noexcept { return impl_->opts.name; }
+std::uint16_t node::metrics_port() const { return impl_->metrics->exposed_port(); }
 
 std::error_code node::start(std::string* what) {
   auto& m = *impl_;

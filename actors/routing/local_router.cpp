@@ -78,12 +78,9 @@ router_actor::behavior_type router_behavior(router_pointer self, std::string hub
         fan_out(self->state.registry, t, msg);
         return ok_atom::value;
       },
-      [=](join_atom, const std::string& conn, const std::string& group) {
-        self->state.registry.join(conn, group);
-        return ok_atom::value;
-      },
-      [=](leave_atom, const std::string& conn, const std::string& group) {
-        self->state.registry.leave(conn, group);
+      [=](group_atom, bool join, const std::string& conn, const std::string& group) {
+        auto& reg = self->state.registry;
+        join ? reg.join(conn, group) : reg.leave(conn, group);
         return ok_atom::value;
       },
       [=](invoke_atom, const std::string& conn, client_invocation& inv) -> caf::result<client_result> {

@@ -17,7 +17,7 @@
 //                                    `ok` never waits for another process. Sends of one sender reach each
 //                                    recipient in the order they were sent, whatever their target kinds.
 //                                    Fire-and-forget callers use anon_send.
-//  join / leave(conn, group) -> ok   membership changed (idempotent; names are case-sensitive) and in effect
+//  group(join, conn, group) -> ok    membership changed (join = true adds, false removes) (idempotent; names are case-sensitive) and in effect
 //                                    everywhere: every send issued after `ok`, from any process, sees it.
 //                                    Unknown connections are ignored.
 //  invoke(conn, inv)         -> client_result   a client result from connection `conn`.
@@ -67,8 +67,7 @@ using router_actor = caf::typed_actor<
     caf::replies_to<attach_atom, connection_entry>::with<ok_atom>,
     caf::reacts_to<detach_atom, std::string>,
     caf::replies_to<send_atom, send_target, encoded_ptr>::with<ok_atom>,
-    caf::replies_to<join_atom, std::string, std::string>::with<ok_atom>,
-    caf::replies_to<leave_atom, std::string, std::string>::with<ok_atom>,
+    caf::replies_to<group_atom, bool, std::string, std::string>::with<ok_atom>,
     caf::replies_to<invoke_atom, std::string, client_invocation>::with<client_result>,
     caf::replies_to<stats_atom>::with<router_stats>,
     caf::reacts_to<shutdown_atom>>;

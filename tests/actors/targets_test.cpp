@@ -203,13 +203,9 @@ router_actor::behavior_type forwarding_router(router_actor::pointer self, router
         ++n->send;
         return self->delegate(inner, a, std::move(t), std::move(m));
       },
-      [=](join_atom a, std::string& c, std::string& g) -> caf::result<ok_atom> {
-        ++n->join;
-        return self->delegate(inner, a, std::move(c), std::move(g));
-      },
-      [=](leave_atom a, std::string& c, std::string& g) -> caf::result<ok_atom> {
-        ++n->leave;
-        return self->delegate(inner, a, std::move(c), std::move(g));
+      [=](group_atom a, bool join, std::string& c, std::string& g) -> caf::result<ok_atom> {
+        ++(join ? n->join : n->leave);
+        return self->delegate(inner, a, join, std::move(c), std::move(g));
       },
       [=](invoke_atom a, std::string& c, client_invocation& inv) -> caf::result<client_result> {
         ++n->invoke;
