@@ -47,6 +47,7 @@ struct dispatch_options {
 struct node_options {
   std::string name;  // GetServerName, /healthz; empty: a unique name is chosen
   // The client endpoint: HTTP, WebSocket, SSE, long polling (address, port, transport limits).
+  bool client_endpoint = true;
   server_options http;
   std::string metrics_address;    // "127.0.0.1:9100" serves GET /metrics there; empty: not exposed
   std::size_t actor_threads = 2;  // the actor scheduler's threads (policy `sharing`)
