@@ -266,6 +266,7 @@ class coordinator final : public connection_events {
     c.invoke("SendToAll", {make_payload(seq, now_ns(), std::size_t(opts_.payload))}, int64_t(seq));
     ++c.outstanding;
     ++sender_counts_.invocations;
+    result_.sender_max_in_flight = std::max<uint64_t>(result_.sender_max_in_flight, c.outstanding);
     return true;
   }
 

@@ -52,7 +52,8 @@ options:
                          second socket, one in flight per connection; MessagePack not over SSE
   --no-negotiate         SignalR: connect the WebSocket without negotiate (skipNegotiation)
   -c, --connections N    connections / receivers / churn slots (default 100, max 60000)
-  -w, --window W         outstanding invocations per connection or sender (default 1; with --rate 512)
+  -w, --window W         outstanding invocations per connection or sender (default 1; with --rate 512);
+                         broadcast with --rate 0: the sender keeps exactly W SendToAll in flight
   -m, --messages M       broadcast: total sends; groups: sends per group; echo: per connection (0 = by time)
   --payload BYTES        payload size (default 64, 24..16384)
   --rate R               broadcast/groups: sends per second in total (at most 512 unacknowledged per sender

@@ -80,6 +80,8 @@ void print_table(const run_result& r, std::FILE* out) {
     std::fprintf(out, "%-12s sent %llu, acknowledged %llu, errors %llu", "invocations",
                  (unsigned long long)r.c.invocations, (unsigned long long)r.c.completions,
                  (unsigned long long)r.c.completion_errors);
+    if (o.scenario == "broadcast")
+      std::fprintf(out, "; sender at most %llu in flight", (unsigned long long)r.sender_max_in_flight);
     std::fprintf(out, "\n");
     std::fprintf(out, "%-12s %llu %s", "delivered", (unsigned long long)d, r.units());
     if (r.expected) std::fprintf(out, " of %llu expected", (unsigned long long)r.expected);
@@ -133,6 +135,7 @@ std::string json_line(const run_result& r) {
   j["messages"] = o.messages;
   j["rate"] = o.rate;
   if (o.scenario == "groups") j["group_size"] = o.group_size;
+  if (o.scenario == "broadcast") j["sender_max_in_flight"] = r.sender_max_in_flight;
   j["measured"] = r.measured;
   j["timed_out"] = r.timed_out;
   j["duration_s"] = r.window_s;

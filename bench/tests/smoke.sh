@@ -80,6 +80,9 @@ if wait_http "$port"; then
   done
   check "actorhub longpolling messagepack broadcast" "$delivered_all and .expected == .delivered" -- \
     broadcast --url "$hub" --transport longpolling --protocol messagepack -c 30 -m 20 --rate 100 --settle 0.1
+  # the sender unpaced with exactly W SendToAll in flight (bench/run broadcast --tag window16 uses W = 16)
+  check "actorhub broadcast, 16 in flight" "$delivered_all and .expected == .delivered and .sender_max_in_flight == 16" -- \
+    broadcast --url "$hub" -c 20 -m 200 --rate 0 -w 16 --settle 0.1
   # never a target outside loopback: one line on stderr, exit code 2, no traffic
   timeout 5 "$bench" echo --url http://10.1.2.3:80/testhub 2>/tmp/actorhub-bench-smoke.err >/dev/null
   rc=$?
