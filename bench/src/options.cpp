@@ -45,7 +45,8 @@ scenarios:
 
 options:
   --url URL              hub URL (default http://127.0.0.1:5000/testhub); peers: http://127.0.0.1:PORT/
-  --peer signalr|ws|socketio   wire dialect (default signalr; ws/socketio talk to bench/peers servers)
+  --peer signalr|ws|uws|socketio   wire dialect (default signalr; the others talk to bench/peers servers,
+                         uws the same wire as ws)
   --protocol json|messagepack  SignalR hub protocol (default json)
   --transport websockets|sse|longpolling   SignalR transport (default websockets). SSE and long polling
                          receive on the negotiate socket (event stream / polls) and send as POSTs on a
@@ -144,8 +145,8 @@ bool parse_options(int argc, char** argv, options& o) {
   if (o.scenario != "echo" && o.scenario != "broadcast" && o.scenario != "groups" && o.scenario != "idle" &&
       o.scenario != "churn")
     throw std::invalid_argument("unknown scenario '" + o.scenario + "'");
-  if (o.peer != "signalr" && o.peer != "ws" && o.peer != "socketio")
-    throw std::invalid_argument("--peer: signalr, ws or socketio");
+  if (o.peer != "signalr" && o.peer != "ws" && o.peer != "uws" && o.peer != "socketio")
+    throw std::invalid_argument("--peer: signalr, ws, uws or socketio");
   if (o.protocol != "json" && o.protocol != "messagepack")
     throw std::invalid_argument("--protocol: json or messagepack");
   if (o.peer != "signalr" && o.protocol != "json")
@@ -179,7 +180,7 @@ transport_kind options::transport_type() const {
 }
 
 wire options::dialect() const {
-  if (peer == "ws") return wire::ws_json;
+  if (peer == "ws" || peer == "uws") return wire::ws_json;
   if (peer == "socketio") return wire::socketio;
   return protocol == "messagepack" ? wire::signalr_msgpack : wire::signalr_json;
 }

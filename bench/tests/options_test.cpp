@@ -54,6 +54,12 @@ TEST(Options, Transports) {
   EXPECT_THROW(parse({"echo", "--transport", "webtransport"}), std::invalid_argument);
 }
 
+TEST(Options, UwsPeerSpeaksTheWsWire) {
+  auto o = parse({"echo", "--peer", "uws"});
+  EXPECT_EQ(o.dialect(), wire::ws_json);
+  EXPECT_EQ(o.label, "uws");
+}
+
 TEST(Options, RejectsNonLoopbackAndOutOfRange) {
   EXPECT_THROW(parse({"echo", "--url", "http://10.0.0.1:80/hub"}), std::invalid_argument);
   EXPECT_THROW(parse({"echo", "--url", "http://example.com:80/hub"}), std::invalid_argument);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# End-to-end smoke test of actorhub-bench against a real conformance-hub (and the ws / socket.io baselines when
-# bench/peers/node_modules has them): every scenario runs briefly and must deliver everything, lose nothing
-# and report server CPU and RSS; against actorhub also MessagePack, Server-Sent Events and long polling. Usage: smoke.sh BIN_DIR. Bounded: each run has --timeout and `timeout`.
+# End-to-end smoke test of actorhub-bench against a real conformance-hub (and the uws / ws / socket.io baselines
+# when bench/peers/node_modules has them): every scenario runs briefly and must deliver everything, lose nothing
+# and report server CPU and RSS; against actorhub also MessagePack, Server-Sent Events, long polling and a
+# windowed unpaced broadcast. Usage: smoke.sh BIN_DIR. Bounded: each run has --timeout and `timeout`.
 set -uo pipefail
 bin=${1:?usage: smoke.sh BIN_DIR}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -100,8 +101,9 @@ else
 fi
 cleanup
 
-for peer in ws socketio; do
+for peer in uws ws socketio; do
   module=$peer
+  [[ $peer == uws ]] && module=uwebsockets
   [[ $peer == socketio ]] && module=socket.io
   if [[ ! -d "$here/peers/node_modules/$module" ]]; then
     echo "skipping the $peer baseline: run npm ci in bench/peers"
