@@ -30,10 +30,9 @@
 #include <kj/array.h>
 #include <kj/exception.h>
 
+#include <algorithm>
 #include <cstring>
 #include <exception>
-#include <limits>
-#include <type_traits>
 #include <utility>
 
 #include "cluster.capnp.h"
