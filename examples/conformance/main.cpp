@@ -12,7 +12,9 @@
 namespace {
 
 int serve(const conformance::flags& f) {
-  actorhub::node app(f.node);
+  auto options = f.node;
+  options.presence_endpoint = true;  // GET /actorhub/presence/... (the cluster tests ask it)
+  actorhub::node app(options);
 
   auto test_hub = app.add_hub(conformance::make_test_hub(app.name()));
   app.map_hub("/testhub-nowebsockets", "testhub",
