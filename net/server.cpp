@@ -148,6 +148,7 @@ struct server::impl {
   }
 
   void finish() {
+    st->forwards.abort_all();  // requests relayed to other endpoints end with this one
     work.reset();
     st->ioc.stop();
   }
@@ -207,6 +208,10 @@ void server::set_health(std::function<std::string()> body) { impl_->st->health =
 
 void server::set_negotiate_decorator(std::function<void(const http_request&, http_response&)> decorate) {
   impl_->st->decorate_negotiate = std::move(decorate);
+}
+
+void server::set_locator(std::function<std::optional<std::string>(std::string_view token)> locator) {
+  impl_->st->forwards.set_locator(std::move(locator));
 }
 
 std::error_code server::listen() {

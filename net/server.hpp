@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include <actorhub/http_routes.hpp>
@@ -36,6 +38,14 @@ class server final : public http_routes {
   void add_raw_endpoint(std::string path, std::shared_ptr<raw_endpoint> endpoint,
                         unsigned transports = all_transports) override;
   void set_negotiate_decorator(std::function<void(const http_request&, http_response&)> decorate) override;
+
+  // Transport requests (WebSocket, SSE, long polls, POST, DELETE) whose `id` this endpoint does not know are
+  // forwarded to the client endpoint ("host:port") the locator names for it, invisibly to the client; nullopt
+  // (or no locator) answers 404 here as before. Negotiate is always answered here. The locator runs on I/O
+  // threads: it must be quick and must not block. A request is forwarded at most once (the target answers
+  // 404 itself if it does not know the id either), so the locator may name this endpoint without a loop.
+  // Thread-safe, at any time; an empty function removes it.
+  void set_locator(std::function<std::optional<std::string>(std::string_view token)> locator);
 
   // Binds and listens; returns an error (e.g. address in use) instead of throwing.
   std::error_code listen();
