@@ -508,5 +508,165 @@ TEST_F(Forward, RelayedResponsesKeepTheirFraming) {
   ::close(fake);
 }
 
+// ---------------------------------------------------------------- export / import
+
+class Handover : public Forward {};
+
+TEST_F(Handover, ExportedConnectionResumesOnAnotherEndpoint) {
+  std::string token;
+  auto c = connect_json(a->port(), "/hub", 2, "negotiateVersion=1&useStatefulReconnect=true", &token);
+  ASSERT_TRUE(c);
+  c->send(invocation("1", "Echo", R"(["one"])"));  // client id 1
+  record_reader r(*c);
+  ASSERT_TRUE(r.next_type(3));  // server id 1
+  ASSERT_TRUE(hub_a->state.wait([&] { return hub_a->connections.size() == 1; }));
+  auto conn_a = hub_a->connection(0);
+  EXPECT_TRUE(conn_a->send(encode(invocation_message{{}, std::nullopt, "Before", {value("x")}, {}})));  // id 2
+  std::this_thread::sleep_for(50ms);
+
+  std::unique_ptr<hub_inbound> taken;
+  observed took;
+  auto snap = a->get().export_session(token, [&](std::unique_ptr<hub_inbound> in) {
+    took.update([&] { taken = std::move(in); });
+  });
+  ASSERT_TRUE(snap);
+  EXPECT_EQ(snap->token, token);
+  EXPECT_EQ(snap->connection_id, conn_a->info().connection_id);
+  EXPECT_EQ(snap->hub_path, "/hub");
+  EXPECT_EQ(snap->protocol, "json");
+  EXPECT_TRUE(snap->stateful);
+  EXPECT_EQ(snap->info.transport, "WebSockets");
+  EXPECT_EQ(snap->next_outbound_seq, 3);
+  EXPECT_EQ(snap->last_inbound_seq, 1);
+  ASSERT_EQ(snap->unacked.size(), 2u);  // the client acknowledged nothing yet
+  EXPECT_EQ(snap->unacked[0].seq, 1);
+  EXPECT_EQ(records(snap->unacked[0].bytes).at(0).at("result").as_string(), "one");
+  EXPECT_EQ(records(snap->unacked[1].bytes).at(0).at("target").as_string(), "Before");
+  // Abrupt close, no Close message; the hub layer is told nothing; the receiver is handed over.
+  EXPECT_TRUE(c->wait_closed());
+  EXPECT_FALSE(r.next_type(7, 100ms));
+  ASSERT_TRUE(took.wait([&] { return taken != nullptr; }));
+  EXPECT_EQ(hub_a->closed(), 0u);
+  EXPECT_FALSE(conn_a->send(encode(invocation_message{{}, std::nullopt, "Lost", {}, {}})));
+  EXPECT_FALSE(a->get().export_session(token));  // gone here
+
+  ASSERT_TRUE(b->get().import_session(*snap));
+  EXPECT_FALSE(b->get().import_session(*snap));  // the token is taken now
+  {
+    std::lock_guard<std::mutex> lk(mu);
+    moved[token] = "127.0.0.1:" + std::to_string(b->port());
+  }
+  ASSERT_TRUE(hub_b->state.wait([&] { return hub_b->connections.size() == 1; }));
+  auto conn_b = hub_b->connection(0);
+  EXPECT_EQ(conn_b->info().connection_id, snap->connection_id);
+  EXPECT_EQ(conn_b->protocol().name(), "json");
+  // Sent while the client is away: kept for the replay (ids 3, 4).
+  EXPECT_TRUE(conn_b->send(encode(invocation_message{{}, std::nullopt, "Gap", {value("a")}, {}})));
+  EXPECT_TRUE(conn_b->send(encode(invocation_message{{}, std::nullopt, "Gap", {value("b")}, {}})));
+
+  // The client reconnects where it was (A), which forwards to B.
+  auto again = ws_client::open(a->port(), "/hub?id=" + token);
+  ASSERT_TRUE(again);
+  again->send(std::string(R"({"type":9,"sequenceId":1})") + rs + invocation("1", "Echo", R"(["one"])") +
+              invocation("2", "Echo", R"(["two"])"));
+  record_reader r2(*again);
+  auto seq = r2.next_type(9);
+  ASSERT_TRUE(seq);
+  EXPECT_EQ(seq->at("sequenceId").as_int64(), 1);
+  std::vector<std::string> got;
+  for (int i = 0; i < 5; ++i) {
+    auto m = r2.next([](const json::object& o) {
+      auto t = o.at("type").as_int64();
+      return t == 1 || t == 3;
+    });
+    ASSERT_TRUE(m) << i;
+    got.push_back(m->at("type").as_int64() == 3 ? std::string(m->at("result").as_string())
+                                                : std::string(m->at("target").as_string()));
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"one", "Before", "Gap", "Gap", "two"}));
+  EXPECT_FALSE(r2.next_type(3, 200ms));  // nothing twice
+  {
+    std::lock_guard<std::mutex> lk(hub_b->state.mutex());
+    EXPECT_EQ(hub_b->invocations, std::vector<std::string>{"Echo"});  // the replayed "one" ran on A only
+  }
+  EXPECT_EQ(hub_b->closed(), 0u);
+  EXPECT_EQ(hub_a->closed(), 0u);
+  EXPECT_EQ(counter_value(ma->hub("hub").forwarded_requests), 1);
+}
+
+TEST_F(Handover, HeldExportClosesOnlyWhenAsked) {
+  std::string token;
+  auto c = connect_json(a->port(), "/hub", 2, "negotiateVersion=1&useStatefulReconnect=true", &token);
+  ASSERT_TRUE(c);
+  auto snap = a->get().export_session(token, {}, /*close_transport=*/false);
+  ASSERT_TRUE(snap);
+  EXPECT_FALSE(c->wait_closed(200ms));
+  c->send(invocation("1", "Echo", R"(["ignored"])"));  // the detached connection is silent
+  EXPECT_FALSE(c->next(200ms));
+  ASSERT_TRUE(b->get().import_session(*snap));
+  EXPECT_TRUE(a->get().close_exported(token));
+  EXPECT_FALSE(a->get().close_exported(token));
+  EXPECT_TRUE(c->wait_closed());
+  // The client's invocation sent to the detached connection was not processed: it resends it to B.
+  auto again = ws_client::open(b->port(), "/hub?id=" + token);
+  ASSERT_TRUE(again);
+  again->send(std::string(R"({"type":9,"sequenceId":1})") + rs + invocation("1", "Echo", R"(["again"])"));
+  record_reader r(*again);
+  auto done = r.next_type(3);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->at("result").as_string(), "again");
+  {
+    std::lock_guard<std::mutex> lk(hub_a->state.mutex());
+    EXPECT_TRUE(hub_a->invocations.empty());
+  }
+}
+
+TEST_F(Handover, OnlyOpenStatefulWebSocketsMove) {
+  std::string plain;
+  auto c = connect_json(a->port(), "/hub", 1, "negotiateVersion=1", &plain);
+  ASSERT_TRUE(c);
+  EXPECT_FALSE(a->get().export_session(plain));
+  EXPECT_FALSE(a->get().export_session("a1.unknown"));
+  std::string stateful_v1;  // negotiated, but a version-1 handshake: no stateful reconnect
+  auto c1 = connect_json(a->port(), "/hub", 1, "negotiateVersion=1&useStatefulReconnect=true", &stateful_v1);
+  ASSERT_TRUE(c1);
+  EXPECT_FALSE(a->get().export_session(stateful_v1));
+  EXPECT_FALSE(c->wait_closed(100ms));
+  // Imports that do not fit are refused.
+  session_snapshot s;
+  s.connection_id = "x";
+  s.token = "b2.t";
+  s.hub_path = "/nohub";
+  s.protocol = "json";
+  EXPECT_FALSE(b->get().import_session(s));
+  s.hub_path = "/hub";
+  s.protocol = "nosuch";
+  EXPECT_FALSE(b->get().import_session(s));
+  s.protocol = "json";
+  s.next_outbound_seq = 3;
+  s.unacked = {{1, "a"}};  // not contiguous up to next_outbound_seq - 1
+  EXPECT_FALSE(b->get().import_session(s));
+  s.unacked = {{1, "a"}, {2, "b"}};
+  EXPECT_TRUE(b->get().import_session(s));
+}
+
+TEST_F(Handover, ImportedConnectionEndsAfterTheReconnectWindow) {
+  auto ob = test_options();
+  ob.disconnect_timeout = 300ms;
+  auto hub_c = std::make_shared<echo_hub>();
+  running_server c_srv(ob, [&](server& srv) { srv.add_hub("/hub", hub_c); });
+  std::string token;
+  auto c = connect_json(a->port(), "/hub", 2, "negotiateVersion=1&useStatefulReconnect=true", &token);
+  ASSERT_TRUE(c);
+  auto snap = a->get().export_session(token);
+  ASSERT_TRUE(snap);
+  ASSERT_TRUE(c_srv.get().import_session(*snap));
+  ASSERT_TRUE(hub_c->state.wait([&] { return hub_c->connections.size() == 1; }));
+  EXPECT_TRUE(hub_c->state.wait([&] { return hub_c->closes.size() == 1; }, 3s));
+  int status = 0;
+  EXPECT_EQ(ws_client::open(c_srv.port(), "/hub?id=" + token, {}, &status), nullptr);
+  EXPECT_EQ(status, 404);
+}
+
 }  // namespace
 }  // namespace actorhub::test
