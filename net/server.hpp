@@ -71,12 +71,13 @@ class server final : public http_routes {
                                                  bool close_transport = true);
   // Closes the client socket of a connection exported with close_transport false; false when there is none.
   bool close_exported(std::string_view token);
-  // Creates the connection of `snapshot` here in the state of one whose WebSocket just dropped, and calls its
-  // hub's hub_endpoint::resume (before returning). It waits for the client's reconnect (a WebSocket request
-  // with the same `id`, for at most disconnect_timeout, else it ends with on_closed); then it sends a Sequence
-  // message and replays the unacknowledged records, followed by whatever was sent meanwhile, exactly as after
-  // a local stateful reconnect. False when the hub path is not registered here, the protocol is unknown, the
-  // token is in use here, the records are inconsistent, the hub refused, or the server is stopping.
+  // Creates the connection of `snapshot` here in the state of one whose WebSocket just dropped; its hub's
+  // hub_endpoint::resume is called right after, on the connection's I/O thread (before any frame of the client;
+  // a hub that refuses, returning null, ends it). It waits for the client's reconnect (a WebSocket request with
+  // the same `id`, for at most disconnect_timeout, else it ends with on_closed); then it sends a Sequence message
+  // and replays the unacknowledged records, followed by whatever was sent meanwhile, exactly as after a local
+  // stateful reconnect. False when the hub path is not registered here, the protocol is unknown, the token is
+  // in use here, the records are inconsistent, or the server is stopping.
   bool import_session(session_snapshot snapshot);
 
   // Binds and listens; returns an error (e.g. address in use) instead of throwing.

@@ -249,18 +249,19 @@ bool hub_session::import_snapshot(session_snapshot& snap) {
   for (auto& r : snap.unacked)
     state.unacked.emplace_back(r.seq, std::make_shared<const std::string>(std::move(r.bytes)));
   restore_detached(std::move(state));
-  try {
-    inbound_ = hub().hub->resume(std::static_pointer_cast<hub_session>(shared_from_this()));
-  } catch (const std::exception&) {
-    inbound_.reset();
-  }
-  if (!inbound_) {
-    std::shared_ptr<transport_link> none;
-    detach_for_export(none);  // never visible: just stop accepting sends
-    return false;
-  }
-  if (auto* m = hub().metrics) m->connection_opened();
-  counted_open_ = true;
+  // The hub learns of it on the strand, as of a handshake: before any frame of the reconnected client, and
+  // before a close (from the hub layer or the sweep) is finalised.
+  boost::asio::post(executor(), [self = std::static_pointer_cast<hub_session>(shared_from_this())] {
+    if (auto* m = self->hub().metrics) m->connection_opened();
+    self->counted_open_ = true;
+    try {
+      self->inbound_ = self->hub().hub->resume(self);
+    } catch (const std::exception& e) {
+      self->abort(std::string("Connection closed with an error. ") + e.what(), close_cause::normal);
+      return;
+    }
+    if (!self->inbound_) self->abort(std::string("The hub refused the connection."), close_cause::normal);
+  });
   return true;
 }
 

@@ -37,8 +37,8 @@ class hub_session final : public session, public hub_connection {
   using receiver_taker = std::function<void(std::unique_ptr<hub_inbound>)>;
   std::optional<session_snapshot> export_snapshot(std::shared_ptr<transport_link>& link_out,
                                                   receiver_taker take_receiver);
-  // A new session continuing `snap` (see server::import_session), before it is visible: false when the
-  // protocol is unknown or the hub refused it.
+  // A new session continuing `snap` (see server::import_session), before it is visible (takes the records):
+  // false when the protocol is unknown. The hub's resume() runs on the strand right after.
   bool import_snapshot(session_snapshot& snap);
 
  protected:
