@@ -11,6 +11,7 @@ using detach_atom = caf::atom_constant<caf::atom("detach")>;
 using send_atom = caf::atom_constant<caf::atom("send")>;
 using group_atom = caf::atom_constant<caf::atom("group")>;
 using invoke_atom = caf::atom_constant<caf::atom("invoke")>;
+using presence_atom = caf::atom_constant<caf::atom("presence")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using closed_atom = caf::atom_constant<caf::atom("closed")>;

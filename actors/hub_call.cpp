@@ -53,6 +53,7 @@ const std::optional<std::string>& hub_call::invocation_id() const noexcept { ret
 
 hub_clients hub_call::clients() const { return hub_clients(inv_); }
 group_manager hub_call::groups() const { return group_manager(inv_); }
+presence hub_call::presence() const { return actorhub::presence(inv_); }
 
 deferred hub_call::defer() {
   in_actor_of(inv_, [inv = inv_](detail::connection_runtime&) { inv->deferred = true; });

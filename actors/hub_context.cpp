@@ -53,6 +53,14 @@ class context_sink : public detail::target_sink {
     });
   }
 
+  void query(presence_query q, std::function<void(presence_result)> done) override {
+    sys_.spawn([router = router_, q = std::move(q), done](caf::event_based_actor* self) {
+      self->request(router, std::chrono::seconds(10), presence_atom::value, q)
+          .then([done](presence_result& r) { call_safely(done, std::move(r)); },
+                [done](caf::error&) { call_safely(done, presence_result{}); });
+    });
+  }
+
   std::chrono::milliseconds default_timeout() const override { return timeout_; }
   std::optional<std::string> caller() const override { return std::nullopt; }
 
@@ -74,5 +82,6 @@ hub_context::hub_context(std::shared_ptr<detail::target_sink> sink, std::string 
 
 client_targets hub_context::clients() const { return client_targets(sink_); }
 group_manager hub_context::groups() const { return group_manager(sink_); }
+presence hub_context::presence() const { return actorhub::presence(sink_); }
 
 }  // namespace actorhub

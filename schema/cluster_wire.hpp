@@ -147,6 +147,9 @@ struct session_handoff {
 };
 
 // -- codec ----------------------------------------------------------------------------------------------------------
+// Names and other text fields must be UTF-8: encode() writes U+FFFD in place of each byte that is not, and
+// decode_*() rejects a message with invalid UTF-8 in one. An enum value this version does not know (from a newer
+// peer) makes decode_*() return nullopt, except client_result::status, which reads as result_status::error.
 
 std::string encode(const hello&);
 std::string encode(const challenge&);

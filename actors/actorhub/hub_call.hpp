@@ -15,6 +15,7 @@
 #include <caf/fwd.hpp>
 
 #include <actorhub/clients.hpp>
+#include <actorhub/presence.hpp>
 #include <actorhub/connection_info.hpp>
 
 namespace actorhub {
@@ -51,6 +52,7 @@ class hub_call {
 
   hub_clients clients() const;
   group_manager groups() const;
+  actorhub::presence presence() const;
 
   // Completes the invocation later: return the deferred (or just keep it) and resolve/fail it in a callback.
   deferred defer();

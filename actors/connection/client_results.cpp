@@ -24,6 +24,17 @@ void connection_runtime::invoke_client(std::string connection_id, client_invocat
             [answer](caf::error& e) mutable { answer(client_result_from(e)); });
 }
 
+// -- presence (also a question to the router that waits for its answer) ---------------------------------------
+
+void connection_runtime::ask_presence(presence_query q, std::function<void(presence_result)> done,
+                                      const std::shared_ptr<invocation_state>& owner) {
+  std::weak_ptr<invocation_state> weak_owner = owner;
+  auto answer = [this, weak_owner, done](presence_result r) { guarded(weak_owner, [&] { done(std::move(r)); }); };
+  self_->request(router_, std::chrono::seconds(10), presence_atom::value, std::move(q))
+      .then([answer](presence_result& r) mutable { answer(std::move(r)); },
+            [answer](caf::error&) mutable { answer(presence_result{}); });
+}
+
 // -- as the target --------------------------------------------------------------------------------------------
 
 caf::result<client_result> connection_runtime::on_client_invocation(client_invocation& inv) {

@@ -65,6 +65,7 @@ struct invocation_state : target_sink, std::enable_shared_from_this<invocation_s
   void send(send_target t, encoded_ptr m) override;
   void invoke(std::string connection_id, client_invocation inv, std::function<void(client_result)> cb) override;
   void change_group(bool add, std::string connection_id, std::string group, std::function<void()> done) override;
+  void query(presence_query q, std::function<void(presence_result)> done) override;
   std::chrono::milliseconds default_timeout() const override;
   std::optional<std::string> caller() const override;
 
@@ -137,6 +138,8 @@ class connection_runtime : public std::enable_shared_from_this<connection_runtim
                     const std::shared_ptr<invocation_state>& owner);
   void invoke_client(std::string connection_id, client_invocation inv, std::function<void(client_result)> cb,
                      const std::shared_ptr<invocation_state>& owner);
+  void ask_presence(presence_query q, std::function<void(presence_result)> done,
+                    const std::shared_ptr<invocation_state>& owner);
   void after(const std::shared_ptr<invocation_state>& owner, std::chrono::milliseconds delay,
              std::function<void()> f);
   void finish(invocation_state& inv, std::optional<std::string> error, std::optional<value> result);

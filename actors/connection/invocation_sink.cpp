@@ -32,6 +32,15 @@ void invocation_state::change_group(bool add, std::string connection_id, std::st
   });
 }
 
+void invocation_state::query(presence_query q, std::function<void(presence_result)> done) {
+  auto rt = lock();
+  if (!rt) return;
+  auto self = shared_from_this();
+  rt->in_actor(self, [rt, self, q = std::move(q), done = std::move(done)]() mutable {
+    rt->ask_presence(std::move(q), std::move(done), self);
+  });
+}
+
 std::chrono::milliseconds invocation_state::default_timeout() const {
   if (auto rt = lock()) return rt->definition().options().client_result_timeout;
   return hub_options{}.client_result_timeout;

@@ -52,6 +52,8 @@ class deployment {
   virtual ~deployment() = default;
 
   virtual void configure(caf::actor_system_config& cfg) = 0;
+  // Before the client endpoint is made (e.g. the prefix of the connection ids it issues).
+  virtual void prepare(server_options& http) = 0;
   virtual router_actor make_router(const std::string& hub_name) = 0;
   // `what` names what failed ("node 127.0.0.1:7000").
   virtual std::error_code start(std::string* what) = 0;

@@ -4,7 +4,11 @@
 namespace actorhub {
 
 std::unique_ptr<deployment> make_standalone(node_services& services);
+std::unique_ptr<deployment> make_cluster_member(node_services& services);
 
-std::unique_ptr<deployment> make_deployment(node_services& services) { return make_standalone(services); }
+std::unique_ptr<deployment> make_deployment(node_services& services) {
+  if (services.options->cluster.enabled()) return make_cluster_member(services);
+  return make_standalone(services);
+}
 
 }  // namespace actorhub

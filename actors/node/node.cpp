@@ -70,7 +70,9 @@ struct node::impl {
     services.system = &sys;
     services.metrics = metrics;
     if (opts.client_endpoint) {
-      http = std::make_unique<server>(opts.http, metrics);
+      auto http_opts = opts.http;
+      deploy->prepare(http_opts);
+      http = std::make_unique<server>(std::move(http_opts), metrics);
       services.http = http.get();
       http->add_route("/healthz", [this](const http_request& req, http_responder respond) {
         if (req.path != "/healthz") return respond(http_response{404, "text/plain; charset=utf-8", "Not Found", {}});

@@ -14,6 +14,7 @@ class standalone final : public deployment {
   explicit standalone(node_services& s) : services_(s) {}
 
   void configure(caf::actor_system_config&) override {}
+  void prepare(server_options&) override {}
   router_actor make_router(const std::string& hub_name) override {
     return spawn_local_router(*services_.system, hub_name);
   }

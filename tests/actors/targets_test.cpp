@@ -211,6 +211,9 @@ router_actor::behavior_type forwarding_router(router_actor::pointer self, router
         ++n->invoke;
         return self->delegate(inner, a, std::move(c), std::move(inv));
       },
+      [=](presence_atom a, presence_query& q) -> caf::result<presence_result> {
+        return self->delegate(inner, a, std::move(q));
+      },
       [=](stats_atom a) -> caf::result<router_stats> { return self->delegate(inner, a); },
       [=](shutdown_atom a) {
         self->send(inner, a);
