@@ -40,7 +40,7 @@ using error_code = boost::system::error_code;
 namespace {
 
 constexpr std::size_t max_pending = 64 * 1024;     // read from one side and not yet written to the other
-constexpr std::size_t small_read = 512;            // what an idle direction's pending read reads into
+constexpr std::size_t small_read = 256;            // what an idle direction's pending read reads into
 constexpr std::int64_t connect_timeout_ms = 3000;  // the hosting endpoint must accept within this
 constexpr std::int64_t idle_margin_ms = 30'000;    // beyond the longest poll the upstream may hold a request
 
@@ -105,9 +105,10 @@ class forward_proxy : public std::enable_shared_from_this<forward_proxy> {
                 unsigned version, bool keep_alive, bool upgrade, std::string address, std::string buffered)
       : st_(std::move(st)),
         metrics_(hub.metrics),
+        exec_(client.get_executor()),
         client_(std::move(client)),
-        upstream_(client_.get_executor()),
-        timer_(client_.get_executor()),
+        upstream_(exec_),
+        timer_(exec_),
         req_(std::move(req)),
         version_(version),
         keep_alive_(keep_alive),
@@ -153,7 +154,7 @@ class forward_proxy : public std::enable_shared_from_this<forward_proxy> {
       upstream_.async_connect(tcp::endpoint(address, target->port), [self](error_code ec) { self->on_connect(ec); });
       return;
     }
-    resolver_.emplace(client_.get_executor());
+    resolver_.emplace(exec_);
     resolver_->async_resolve(target->host, std::to_string(target->port),
                              [self](error_code ec, tcp::resolver::results_type results) {
                                if (self->done_) return;
@@ -168,7 +169,7 @@ class forward_proxy : public std::enable_shared_from_this<forward_proxy> {
 
   // Any thread: both sockets end now.
   void abort() {
-    net::post(client_.get_executor(), [self = shared_from_this()] { self->close_all(); });
+    net::post(exec_, [self = shared_from_this()] { self->close_all(); });
   }
 
  private:
@@ -622,6 +623,7 @@ class forward_proxy : public std::enable_shared_from_this<forward_proxy> {
 
   std::shared_ptr<server_state> st_;
   hub_metrics* metrics_;
+  const net::any_io_executor exec_;  // both sockets' (the client connection's strand with several I/O threads)
   tcp::socket client_;
   tcp::socket upstream_;
   net::steady_timer timer_;
