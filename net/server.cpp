@@ -121,13 +121,14 @@ struct server::impl {
     sweep.cancel();
     st->exported.close_all();
     for (auto& s : st->connections.sessions()) s->begin_close(std::nullopt, close_cause::normal, true);
+    st->forwards.abort_all();  // requests relayed to other endpoints end with this one
     stop_deadline = std::chrono::steady_clock::now() + stop_grace;
     wait_for_sessions(false);
   }
 
   void wait_for_sessions(bool aborted) {
     auto live = st->connections.sessions();
-    if (live.empty()) {
+    if (live.empty() && st->forwards.live() == 0) {
       finish();
       return;
     }
@@ -137,6 +138,7 @@ struct server::impl {
         return;
       }
       for (auto& s : live) s->abort(std::nullopt, close_cause::normal);
+      st->forwards.abort_all();
       stop_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
       aborted = true;
     } else {
@@ -150,7 +152,6 @@ struct server::impl {
   }
 
   void finish() {
-    st->forwards.abort_all();  // requests relayed to other endpoints end with this one
     work.reset();
     st->ioc.stop();
   }

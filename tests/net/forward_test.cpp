@@ -273,6 +273,27 @@ TEST_F(Forward, ClientDropEndsTheConnectionOnTheHost) {
   EXPECT_TRUE(hub_a->state.wait([&] { return hub_a->closes.size() == 1; }));
 }
 
+TEST_F(Forward, StoppingTheForwardingEndpointCutsItsRelays) {
+  auto t = token_on_a();
+  auto c = ws_client::open(b->port(), "/hub?id=" + t);
+  ASSERT_TRUE(c);
+  c->send(handshake_request());
+  ASSERT_TRUE(c->next());
+  auto sse_token = token_on_a();
+  auto sse = sse_client::open(b->port(), "/hub?id=" + sse_token);
+  ASSERT_TRUE(sse);
+  ASSERT_EQ(http(a->port(), "POST", "/hub?id=" + sse_token, handshake_request()).status, 200);
+  ASSERT_EQ(sse->next().value_or("?"), std::string("{}") + rs);
+  ASSERT_TRUE(hub_a->state.wait([&] { return hub_a->connections.size() == 2; }));
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(b->stop(4s));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+  EXPECT_TRUE(c->wait_closed());
+  EXPECT_TRUE(sse->wait_closed());
+  // A lost both transports (no stateful reconnect here): its connections end.
+  EXPECT_TRUE(hub_a->state.wait([&] { return hub_a->closes.size() == 2; }, 5s));
+}
+
 TEST_F(Forward, ServerSentEventsAndPostsThroughAnotherEndpoint) {
   auto t = token_on_a();
   int status = 0;
