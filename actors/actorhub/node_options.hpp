@@ -67,6 +67,9 @@ struct node_options {
   bool client_endpoint = true;
   server_options http;
   std::string metrics_address;    // "127.0.0.1:9100" serves GET /metrics there; empty: not exposed
+  // GET /actorhub/presence/{hub}/... on the client endpoint (docs/api.md "Presence"); needs a token signed
+  // with the access key when one is set.
+  bool presence_endpoint = false;
   std::size_t actor_threads = 2;  // the actor scheduler's threads (policy `sharing`)
   connection_limits limits;
   dispatch_options dispatch;

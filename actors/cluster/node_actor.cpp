@@ -43,6 +43,8 @@ struct node_state {
   std::set<std::string> dialing;            // addresses with a dial in progress
   std::set<std::string> lost;               // node addresses of members lost without leaving: re-dialled
   std::map<std::string, caf::node_id> dialled;  // address -> the node found there
+  // Routers a node we are still admitting sent ahead (it admitted us first): applied when it is admitted.
+  std::map<caf::node_id, std::map<std::string, caf::actor>> early_routers;
   bool started = false;
   bool leaving = false;
   static inline const char* name = "actorhub.cluster_node";
@@ -108,6 +110,14 @@ void admit(node_pointer self, const wire::node_info& info, caf::actor node, caf:
   st.cfg.addresses->set(info.tag, info.http_address);
   st.lost.erase(info.node_address);
   for (auto& [hub, r] : st.routers) self->send(node, peer_router_atom::value, hub, r);
+  if (auto early = st.early_routers.find(nid); early != st.early_routers.end()) {
+    for (auto& [hub, router] : early->second) {
+      m.routers[hub] = router;
+      if (auto r = st.routers.find(hub); r != st.routers.end())
+        self->send(r->second, peer_up_atom::value, peer_info{info.name, info.incarnation, info.tag, router, nid});
+    }
+    st.early_routers.erase(early);
+  }
   publish_count(self);
   log::info("cluster: node '" + info.name + "' joined; " + std::to_string(st.members.size() + 1) + " member(s)");
 }
@@ -139,7 +149,11 @@ void dial(node_pointer self, const std::string& address) {
     for (auto& [name, m] : st.members)
       if (m.nid == d->second) return;
   st.dialing.insert(address);
-  auto done = [self, address] { self->state.dialing.erase(address); };
+  auto done = [self, address] {
+    auto& st = self->state;
+    st.dialing.erase(address);
+    if (auto d = st.dialled.find(address); d != st.dialled.end()) st.early_routers.erase(d->second);
+  };
   auto mm = self->system().middleman().actor_handle();
   self->request(mm, std::chrono::seconds(10), caf::connect_atom::value, hp->host, hp->port)
       .then(
@@ -174,16 +188,16 @@ void dial(node_pointer self, const std::string& address) {
                       self->request(remote, st.cfg.handshake_timeout, proof_atom::value, p)
                           .then(
                               [=](std::string& list) {
-                                done();
                                 count(self, false, list.size());
                                 auto l = wire::decode_member_list(list);
                                 if (!l) {
                                   log::once("cluster-rejected-" + address,
                                             "cluster: the node at " + address +
                                                 " refused this node (a wrong or missing --cluster-key?)");
-                                  return;
+                                  return done();
                                 }
-                                admit(self, theirs, remote, nid);
+                                admit(self, theirs, remote, nid);  // takes the routers it sent ahead
+                                done();
                                 learn(self, *l);
                               },
                               [=](caf::error&) { done(); });
@@ -301,7 +315,16 @@ caf::behavior node_behavior(node_pointer self, node_settings cfg) {
           drop_member(self, m->info.name, "it dropped this node", true);  // we were told to go: dial again later
       },
       [=](peer_router_atom, const std::string& hub, const caf::actor& router) {
+        auto& st = self->state;
         auto* m = sender_member(self);
+        if (!m && router && self->current_sender()) {
+          // From a node that admitted us while our admission of it is still under way (we dialled it).
+          auto nid = self->current_sender()->node();
+          bool dialling = false;
+          for (auto& [address, found] : st.dialled) dialling = dialling || (found == nid && st.dialing.count(address));
+          if (dialling && st.early_routers[nid].size() < 256) st.early_routers[nid][hub] = router;
+          return;
+        }
         if (!m || !router) return;
         m->routers[hub] = router;
         if (auto r = self->state.routers.find(hub); r != self->state.routers.end())

@@ -19,6 +19,7 @@
 #include <actorhub/host_port.hpp>
 #include "actors/hub_host.hpp"
 #include "actors/node/deployment.hpp"
+#include "actors/node/presence_endpoint.hpp"
 #include "actors/dispatch/blocking_pool.hpp"
 #include "monitoring/log.hpp"
 #include "monitoring/metrics.hpp"
@@ -79,6 +80,11 @@ struct node::impl {
         auto h = deploy->health();
         respond(http_response{h.status, "application/json", std::move(h.body), {}});
       });
+      if (opts.presence_endpoint)
+        serve_presence(*http, opts.http.access_key, [this](const std::string& hub) {
+          auto i = hosts.find(hub);
+          return i == hosts.end() ? hub_context{} : i->second->context();
+        });
     }
   }
 

@@ -1,15 +1,23 @@
-// Strict flag parsing: every problem is one line of text, never an exception.
+// Strict flag parsing: every problem is one line of text, never an exception. Each flag is one entry of a
+// table: its name, whether it may repeat, and how its value lands in node_options.
 #include "flags.hpp"
 
 #include <cctype>
-#include <cstdlib>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <functional>
+#include <map>
 #include <optional>
+#include <set>
+
+#include <actorhub/host_port.hpp>
 
 namespace conformance {
 
 namespace {
+
+using actorhub::node_options;
 
 std::optional<std::uint64_t> parse_unsigned(const std::string& s, std::uint64_t max) {
   if (s.empty() || s.size() > 20) return std::nullopt;
@@ -30,15 +38,122 @@ std::optional<std::chrono::milliseconds> parse_seconds(const std::string& s) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(v * 1000)));
 }
 
+// A flag's effect: returns the error text for a bad value, "" when it was taken.
+using apply_fn = std::function<std::string(const std::string& value, node_options& o)>;
+
+struct flag_spec {
+  bool repeatable = false;
+  apply_fn apply;
+};
+
+std::string bad(const std::string& flag, const std::string& v, const char* expected) {
+  return "malformed " + flag + " value '" + v + "' (expected " + expected + ")";
+}
+
+const std::map<std::string, flag_spec>& table() {
+  static const std::map<std::string, flag_spec> t{
+      {"--http", {false, [](const std::string& v, node_options& o) -> std::string {
+                    auto a = actorhub::parse_host_port(v);
+                    if (!a) return bad("--http", v, "HOST:PORT");
+                    o.http.address = a->host;
+                    o.http.port = a->port;
+                    return {};
+                  }}},
+      {"--metrics", {false, [](const std::string& v, node_options& o) -> std::string {
+                       auto a = actorhub::parse_host_port(v);
+                       if (!a) return bad("--metrics", v, "HOST:PORT");
+                       o.metrics_address = a->text();
+                       return {};
+                     }}},
+      {"--name", {false, [](const std::string& v, node_options& o) -> std::string {
+                    if (v.empty()) return "--name must not be empty";
+                    o.name = v;
+                    return {};
+                  }}},
+      {"--access-key", {false, [](const std::string& v, node_options& o) -> std::string {
+                          o.http.access_key = v;
+                          return {};
+                        }}},
+      {"--keep-alive-interval", {false, [](const std::string& v, node_options& o) -> std::string {
+                                   auto d = parse_seconds(v);
+                                   if (!d) return bad("--keep-alive-interval", v, "positive seconds");
+                                   o.http.keep_alive_interval = *d;
+                                   return {};
+                                 }}},
+      {"--client-timeout", {false, [](const std::string& v, node_options& o) -> std::string {
+                              auto d = parse_seconds(v);
+                              if (!d) return bad("--client-timeout", v, "positive seconds");
+                              o.http.client_timeout = *d;
+                              return {};
+                            }}},
+      {"--max-message-size", {false, [](const std::string& v, node_options& o) -> std::string {
+                                auto n = parse_unsigned(v, std::uint64_t{1} << 30);
+                                if (!n || *n == 0) return bad("--max-message-size", v, "bytes, 1 .. 2^30");
+                                o.http.max_message_size = static_cast<std::size_t>(*n);
+                                return {};
+                              }}},
+      {"--io-threads", {false, [](const std::string& v, node_options& o) -> std::string {
+                          auto n = parse_unsigned(v, 64);
+                          if (!n || *n == 0) return bad("--io-threads", v, "1 .. 64");
+                          o.http.io_threads = static_cast<unsigned>(*n);
+                          return {};
+                        }}},
+      // -- cluster (docs/cluster.md) --
+      {"--node", {false, [](const std::string& v, node_options& o) -> std::string {
+                    auto n = parse_unsigned(v, 65535);
+                    if (!n) return bad("--node", v, "a port, 0 .. 65535");
+                    o.cluster.port = static_cast<std::uint16_t>(*n);
+                    return {};
+                  }}},
+      {"--node-bind", {false, [](const std::string& v, node_options& o) -> std::string {
+                         if (!actorhub::parse_host_port(v + ":0")) return bad("--node-bind", v, "an address");
+                         o.cluster.bind = v;
+                         return {};
+                       }}},
+      {"--advertise", {false, [](const std::string& v, node_options& o) -> std::string {
+                         if (!actorhub::parse_host_port(v)) return bad("--advertise", v, "HOST:PORT");
+                         o.cluster.advertise = v;
+                         return {};
+                       }}},
+      {"--join", {true, [](const std::string& v, node_options& o) -> std::string {
+                    if (!actorhub::parse_host_port(v)) return bad("--join", v, "HOST:PORT");
+                    o.cluster.join.push_back(v);
+                    return {};
+                  }}},
+      {"--cluster-key", {false, [](const std::string& v, node_options& o) -> std::string {
+                           if (v.empty()) return "--cluster-key must not be empty";
+                           o.cluster.key = v;
+                           return {};
+                         }}},
+      {"--node-tls-cert", {false, [](const std::string& v, node_options& o) -> std::string {
+                             o.cluster.tls_cert = v;
+                             return {};
+                           }}},
+      {"--node-tls-key", {false, [](const std::string& v, node_options& o) -> std::string {
+                            o.cluster.tls_key = v;
+                            return {};
+                          }}},
+      // -- hosted mode (docs/hosted.md) --
+      {"--service", {false, [](const std::string&, node_options&) -> std::string {
+                       return "--service is not available yet: this build has no gateway";
+                     }}},
+  };
+  return t;
+}
+
 }  // namespace
 
 const char* usage() {
   return "usage: conformance-hub --http HOST:PORT [--name NAME] [--access-key KEY] [--metrics HOST:PORT]\n"
-         "                       [--keep-alive-interval SEC] [--client-timeout SEC] [--max-message-size BYTES]\n";
+         "                       [--keep-alive-interval SEC] [--client-timeout SEC] [--max-message-size BYTES]\n"
+         "                       [--io-threads N]\n"
+         "  cluster:             [--node PORT] [--node-bind ADDRESS] [--advertise HOST:PORT] [--join HOST:PORT]...\n"
+         "                       [--cluster-key KEY] [--node-tls-cert FILE --node-tls-key FILE]\n";
 }
 
 bool parse_flags(const std::vector<std::string>& args, flags& out, std::string& error) {
   bool have_http = false;
+  std::set<std::string> seen;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string flag = args[i];
     std::optional<std::string> inline_value;
@@ -50,11 +165,8 @@ bool parse_flags(const std::vector<std::string>& args, flags& out, std::string& 
       out.help = true;
       continue;
     }
-    static const char* known[] = {"--http", "--name", "--access-key", "--metrics", "--keep-alive-interval",
-                                  "--client-timeout", "--max-message-size", "--node", "--join", "--service"};
-    bool is_known = false;
-    for (auto* k : known) is_known = is_known || flag == k;
-    if (!is_known) {
+    auto spec = table().find(flag);
+    if (spec == table().end()) {
       error = "unknown flag '" + flag + "' (see --help)";
       return false;
     }
@@ -67,51 +179,31 @@ bool parse_flags(const std::vector<std::string>& args, flags& out, std::string& 
       error = "missing value for " + flag;
       return false;
     }
-    if (flag == "--node" || flag == "--join" || flag == "--service") {
-      error = flag + " is not available yet: this build serves a single node";
+    if (!spec->second.repeatable && !seen.insert(flag).second) {
+      error = flag + " given twice";
       return false;
     }
-    if (flag == "--http") {
-      auto a = actorhub::parse_host_port(v);
-      if (!a) {
-        error = "malformed --http value '" + v + "' (expected HOST:PORT)";
-        return false;
-      }
-      out.http = *a;
-      have_http = true;
-    } else if (flag == "--metrics") {
-      auto a = actorhub::parse_host_port(v);
-      if (!a) {
-        error = "malformed --metrics value '" + v + "' (expected HOST:PORT)";
-        return false;
-      }
-      out.metrics = a->text();
-    } else if (flag == "--name") {
-      if (v.empty()) {
-        error = "--name must not be empty";
-        return false;
-      }
-      out.name = v;
-    } else if (flag == "--access-key") {
-      out.access_key = v;
-    } else if (flag == "--keep-alive-interval" || flag == "--client-timeout") {
-      auto d = parse_seconds(v);
-      if (!d) {
-        error = "malformed " + flag + " value '" + v + "' (expected positive seconds)";
-        return false;
-      }
-      (flag == "--keep-alive-interval" ? out.keep_alive_interval : out.client_timeout) = *d;
-    } else if (flag == "--max-message-size") {
-      auto n = parse_unsigned(v, std::uint64_t{1} << 30);
-      if (!n || *n == 0) {
-        error = "malformed --max-message-size value '" + v + "' (expected bytes, 1 .. 2^30)";
-        return false;
-      }
-      out.max_message_size = static_cast<std::size_t>(*n);
+    if (auto e = spec->second.apply(v, out.node); !e.empty()) {
+      error = e;
+      return false;
     }
+    have_http = have_http || flag == "--http";
   }
-  if (!have_http && !out.help) {
+  auto& c = out.node.cluster;
+  if (!out.help && !have_http) {
     error = "missing required flag --http HOST:PORT";
+    return false;
+  }
+  if (!c.enabled() && (!c.join.empty() || !c.key.empty() || !c.advertise.empty() || c.bind != "127.0.0.1")) {
+    error = "--join, --node-bind, --advertise and --cluster-key need --node PORT";
+    return false;
+  }
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    error = "--node-tls-cert and --node-tls-key go together";
+    return false;
+  }
+  if (c.enabled() && !actorhub::is_loopback_host(c.bind) && c.key.empty()) {
+    error = "a non-loopback --node-bind needs --cluster-key (nodes prove it to each other)";
     return false;
   }
   return true;

@@ -12,16 +12,9 @@
 namespace {
 
 int serve(const conformance::flags& f) {
-  actorhub::node_options opts;
-  opts.name = f.name;
-  opts.http.address = f.http.host;
-  opts.http.port = f.http.port;
-  opts.http.keep_alive_interval = f.keep_alive_interval;
-  opts.http.client_timeout = f.client_timeout;
-  opts.http.max_message_size = f.max_message_size;
-  opts.http.access_key = f.access_key;
-  opts.metrics_address = f.metrics;
-  actorhub::node app(opts);
+  auto options = f.node;
+  options.presence_endpoint = true;  // GET /actorhub/presence/... (the cluster tests ask it)
+  actorhub::node app(options);
 
   auto test_hub = app.add_hub(conformance::make_test_hub(app.name()));
   app.map_hub("/testhub-nowebsockets", "testhub",
@@ -38,8 +31,8 @@ int serve(const conformance::flags& f) {
     std::cerr << "conformance-hub: cannot listen on " << what << ": " << ec.message() << std::endl;
     return 1;
   }
-  std::cout << "conformance-hub '" << app.name() << "' serving http://" << f.http.host << ":" << app.http().port()
-            << std::endl;
+  std::cout << "conformance-hub '" << app.name() << "' serving http://" << f.node.http.address << ":"
+            << app.http().port() << std::endl;
   return app.run();
 }
 
