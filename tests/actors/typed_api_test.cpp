@@ -146,8 +146,8 @@ CAF_TEST(hub_call from another thread) {
   CAF_REQUIRE(a->completion("1") != nullptr);
   CAF_CHECK_EQUAL(a->completion("1")->result.value_or(value{}), value("done"));
   // The send was made first, so it arrives first.
-  auto sent = a->index_of([](const encoded_ptr& m) { return std::holds_alternative<invocation_message>(m->message()); });
-  auto done = a->index_of([](const encoded_ptr& m) { return std::holds_alternative<completion_message>(m->message()); });
+  auto sent = a->index_of([](const hub_message& m) { return std::holds_alternative<invocation_message>(m); });
+  auto done = a->index_of([](const hub_message& m) { return std::holds_alternative<completion_message>(m); });
   CAF_CHECK(sent >= 0 && sent < done);
 }
 
