@@ -34,7 +34,10 @@ std::optional<std::chrono::milliseconds> parse_seconds(const std::string& s) {
 
 const char* usage() {
   return "usage: conformance-hub --http HOST:PORT [--name NAME] [--access-key KEY] [--metrics HOST:PORT]\n"
-         "                       [--keep-alive-interval SEC] [--client-timeout SEC] [--max-message-size BYTES]\n";
+         "                       [--keep-alive-interval SEC] [--client-timeout SEC] [--max-message-size BYTES]\n"
+         "                       [--send-timeout SEC] [--max-outbound-bytes BYTES] [--max-buffer BYTES]\n"
+         "                       [--max-connections N] [--max-header-bytes BYTES] [--max-header-count N]\n"
+         "                       [--max-request-body BYTES] [--max-pending-negotiations N] [--negotiate-timeout SEC]\n";
 }
 
 bool parse_flags(const std::vector<std::string>& args, flags& out, std::string& error) {
@@ -51,7 +54,10 @@ bool parse_flags(const std::vector<std::string>& args, flags& out, std::string& 
       continue;
     }
     static const char* known[] = {"--http", "--name", "--access-key", "--metrics", "--keep-alive-interval",
-                                  "--client-timeout", "--max-message-size", "--node", "--join", "--service"};
+                                  "--client-timeout", "--max-message-size", "--node", "--join", "--service",
+                                  "--send-timeout", "--max-outbound-bytes", "--max-buffer", "--max-connections",
+                                  "--max-header-bytes", "--max-header-count", "--max-request-body",
+                                  "--max-pending-negotiations", "--negotiate-timeout"};
     bool is_known = false;
     for (auto* k : known) is_known = is_known || flag == k;
     if (!is_known) {
@@ -94,6 +100,29 @@ bool parse_flags(const std::vector<std::string>& args, flags& out, std::string& 
       out.name = v;
     } else if (flag == "--access-key") {
       out.access_key = v;
+    } else if (flag == "--send-timeout" || flag == "--negotiate-timeout") {
+      auto d = parse_seconds(v);
+      if (!d) {
+        error = "malformed " + flag + " value '" + v + "' (expected positive seconds)";
+        return false;
+      }
+      (flag == "--send-timeout" ? out.send_timeout : out.negotiate_timeout) = *d;
+    } else if (flag == "--max-outbound-bytes" || flag == "--max-buffer" || flag == "--max-connections" ||
+               flag == "--max-header-bytes" || flag == "--max-header-count" || flag == "--max-request-body" ||
+               flag == "--max-pending-negotiations") {
+      auto n = parse_unsigned(v, std::uint64_t{1} << 40);
+      if (!n || *n == 0) {
+        error = "malformed " + flag + " value '" + v + "' (expected a positive number)";
+        return false;
+      }
+      auto size = static_cast<std::size_t>(*n);
+      if (flag == "--max-outbound-bytes") out.max_outbound_bytes = size;
+      if (flag == "--max-buffer") out.max_buffer = size;
+      if (flag == "--max-connections") out.max_connections = size;
+      if (flag == "--max-header-bytes") out.max_header_bytes = size;
+      if (flag == "--max-header-count") out.max_header_count = size;
+      if (flag == "--max-request-body") out.max_request_body = size;
+      if (flag == "--max-pending-negotiations") out.max_pending_negotiations = size;
     } else if (flag == "--keep-alive-interval" || flag == "--client-timeout") {
       auto d = parse_seconds(v);
       if (!d) {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,10 @@ struct flags {
   std::chrono::milliseconds keep_alive_interval{15'000};
   std::chrono::milliseconds client_timeout{30'000};
   std::size_t max_message_size = 32 * 1024;
+  // Hardening limits (docs/operations.md); unset: the server_options defaults.
+  std::optional<std::size_t> max_outbound_bytes, max_buffer, max_connections, max_header_bytes, max_header_count,
+      max_request_body, max_pending_negotiations;
+  std::optional<std::chrono::milliseconds> send_timeout, negotiate_timeout;
   bool help = false;
 };
 

@@ -20,6 +20,15 @@ int serve(const conformance::flags& f) {
   opts.http.client_timeout = f.client_timeout;
   opts.http.max_message_size = f.max_message_size;
   opts.http.access_key = f.access_key;
+  if (f.send_timeout) opts.http.send_timeout = *f.send_timeout;
+  if (f.negotiate_timeout) opts.http.negotiate_timeout = *f.negotiate_timeout;
+  if (f.max_outbound_bytes) opts.http.max_outbound_bytes = *f.max_outbound_bytes;
+  if (f.max_buffer) opts.http.max_buffer = *f.max_buffer;
+  if (f.max_connections) opts.http.max_connections = *f.max_connections;
+  if (f.max_header_bytes) opts.http.max_header_bytes = *f.max_header_bytes;
+  if (f.max_header_count) opts.http.max_header_count = *f.max_header_count;
+  if (f.max_request_body) opts.http.max_request_body = *f.max_request_body;
+  if (f.max_pending_negotiations) opts.http.max_pending_connections = *f.max_pending_negotiations;
   opts.metrics_address = f.metrics;
   actorhub::node app(opts);
 

@@ -30,7 +30,6 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-constexpr std::chrono::seconds idle_timeout{60};  // between requests on a keep-alive connection
 using request_t = http::request<http::string_body>;
 
 http_request to_plain(request_t& req, bool take_body) {
@@ -85,8 +84,13 @@ bool accepts_event_stream(const http_request& req) {
 
 class http_session final : public transport_link, public std::enable_shared_from_this<http_session> {
  public:
-  http_session(tcp::socket&& socket, std::shared_ptr<server_state> st)
-      : stream_(std::move(socket)), st_(std::move(st)) {}
+  http_session(tcp::socket&& socket, std::shared_ptr<server_state> st, tcp_ticket_ptr ticket)
+      : stream_(std::move(socket)), st_(std::move(st)), ticket_(std::move(ticket)) {
+    if (st_->opts.tcp_send_buffer > 0) {
+      beast::error_code ec;
+      stream_.socket().set_option(net::socket_base::send_buffer_size(st_->opts.tcp_send_buffer), ec);
+    }
+  }
 
   void run() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
@@ -130,7 +134,25 @@ class http_session final : public transport_link, public std::enable_shared_from
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(st_->opts.max_header_bytes));
     parser_->body_limit(st_->opts.max_request_body);
-    stream_.expires_after(idle_timeout);
+    // Waiting for the next request on a keep-alive connection: the idle timeout. Once its first bytes are
+    // here, the whole request (header and body) must arrive within the read timeout (no slowloris).
+    stream_.expires_after(buffer_.size() ? st_->opts.request_read_timeout : st_->opts.request_idle_timeout);
+    if (buffer_.size()) {
+      read_request();
+      return;
+    }
+    stream_.async_read_some(buffer_.prepare(1024), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      if (ec) {
+        self->close_socket();
+        return;
+      }
+      self->buffer_.commit(n);
+      self->stream_.expires_after(self->st_->opts.request_read_timeout);
+      self->read_request();
+    });
+  }
+
+  void read_request() {
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
@@ -140,8 +162,10 @@ class http_session final : public transport_link, public std::enable_shared_from
       keep_alive_ = false;
       head_ = false;
       if (ec == http::error::body_limit) {
+        st_->rejected(limit_kind::body_size);
         respond(text_response(413, "Request body too large"));
       } else if (ec == http::error::header_limit) {
+        st_->rejected(limit_kind::header_size);
         respond(text_response(431, "Request header fields too large"));
       } else if (ec != http::error::end_of_stream && &ec.category() == &http::make_error_code(http::error::bad_target).category() &&
                  ec != http::error::partial_message) {
@@ -152,6 +176,15 @@ class http_session final : public transport_link, public std::enable_shared_from
       return;
     }
     if (st_->stopping.load()) keep_alive_ = false;
+    std::size_t fields = 0;
+    for (auto it = parser_->get().begin(); it != parser_->get().end(); ++it) ++fields;
+    if (fields > st_->opts.max_header_count) {
+      keep_alive_ = false;
+      head_ = false;
+      st_->rejected(limit_kind::header_count);
+      respond(text_response(431, "Too many request header fields"));
+      return;
+    }
     handle();
   }
 
@@ -247,7 +280,7 @@ class http_session final : public transport_link, public std::enable_shared_from
       return;
     }
     stream_.expires_never();
-    start_websocket(stream_.release_socket(), parser_->release(), std::move(open.s), open.resume);
+    start_websocket(stream_.release_socket(), parser_->release(), std::move(open.s), open.resume, std::move(ticket_));
   }
 
   // ---- Server-Sent Events: this HTTP session becomes the session's transport link.
@@ -276,7 +309,7 @@ class http_session final : public transport_link, public std::enable_shared_from
       self->writing_ = false;
       if (ec) {
         self->close_socket();
-        self->sse_->abort(std::nullopt, close_cause::normal);  // never attached: end it here
+        self->sse_->abort(std::nullopt, close_cause::client);  // never attached: end it here
         return;
       }
       self->sse_->attach(self);
@@ -351,9 +384,10 @@ class http_session final : public transport_link, public std::enable_shared_from
   }
 
   beast::tcp_stream stream_;
+  std::shared_ptr<server_state> st_;
+  tcp_ticket_ptr ticket_;  // counts the TCP connection while this session (or its WebSocket) owns it
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<server_state> st_;
   std::shared_ptr<http::response<http::string_body>> res_;
   unsigned version_ = 11;
   bool keep_alive_ = true;
@@ -371,8 +405,8 @@ class http_session final : public transport_link, public std::enable_shared_from
 
 }  // namespace
 
-void start_http_session(tcp::socket socket, std::shared_ptr<server_state> st) {
-  std::make_shared<http_session>(std::move(socket), std::move(st))->run();
+void start_http_session(tcp::socket socket, std::shared_ptr<server_state> st, tcp_ticket_ptr ticket) {
+  std::make_shared<http_session>(std::move(socket), std::move(st), std::move(ticket))->run();
 }
 
 }  // namespace actorhub::transport

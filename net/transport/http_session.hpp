@@ -9,7 +9,10 @@
 namespace actorhub::transport {
 
 struct server_state;
+class tcp_ticket;
 
-void start_http_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<server_state> st);
+// `ticket` counts the connection while it is open (it moves on to the WebSocket link after an upgrade).
+void start_http_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<server_state> st,
+                        std::unique_ptr<tcp_ticket> ticket);
 
 }  // namespace actorhub::transport

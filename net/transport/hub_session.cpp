@@ -175,7 +175,7 @@ void hub_session::messages(std::string_view data) {
   } else if (protocol_error) {
     begin_close("Connection closed with an error. " + *protocol_error, close_cause::protocol_error, true);
   } else if (client_closed) {
-    begin_close(std::move(client_error), close_cause::normal, false);
+    begin_close(std::move(client_error), close_cause::client, false);
   }
 }
 

@@ -19,6 +19,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "net/transport/inline_allocator.hpp"
+#include "net/transport/server_state.hpp"
 #include "net/transport/session.hpp"
 #include "net/transport/ws_frame.hpp"
 
@@ -53,8 +54,8 @@ std::size_t max_message(const session& s) {
 // Accepts the upgrade with Beast, then hands the socket to the link (keeps Beast's handshake checks and errors).
 class websocket_accept : public std::enable_shared_from_this<websocket_accept> {
  public:
-  websocket_accept(tcp::socket&& socket, std::shared_ptr<session> s, bool resume)
-      : ws_(std::move(socket)), s_(std::move(s)), resume_(resume) {}
+  websocket_accept(tcp::socket&& socket, std::shared_ptr<session> s, bool resume, tcp_ticket_ptr ticket)
+      : ws_(std::move(socket)), s_(std::move(s)), resume_(resume), ticket_(std::move(ticket)) {}
 
   void start(http::request<http::string_body> req) {
     websocket::stream_base::timeout t{};
@@ -75,14 +76,15 @@ class websocket_accept : public std::enable_shared_from_this<websocket_accept> {
   http::request<http::string_body> req_;
   std::shared_ptr<session> s_;
   bool resume_;
-  bool single_thread_;  // one I/O thread: wake-ups go through the server's wake_queue
+  tcp_ticket_ptr ticket_;
 };
 
 class websocket_link final : public transport_link, public std::enable_shared_from_this<websocket_link> {
  public:
-  websocket_link(tcp::socket&& socket, std::shared_ptr<session> s, bool resume)
+  websocket_link(tcp::socket&& socket, std::shared_ptr<session> s, bool resume, tcp_ticket_ptr ticket)
       : sock_(std::move(socket)),
         s_(std::move(s)),
+        ticket_(std::move(ticket)),
         reader_(max_message(*s_)),
         resume_(resume),
         single_thread_(s_->state().opts.io_threads <= 1) {}
@@ -267,7 +269,7 @@ class websocket_link final : public transport_link, public std::enable_shared_fr
     if (!close_sent_ && !peer_closed_ && s_->take(this, batch_)) {
       if (batch_.finishing) {
         // The session is done: our Close, then wait for the client's (the session's closing grace bounds it).
-        control_out_ += ws::close_frame(1000, {});
+        control_out_ += ws::close_frame(batch_.close_code, batch_.close_code == 1000 ? "" : "slow consumer");
         bufs_.assign(1, net::buffer(control_out_));
         close_sent_ = true;
       } else {
@@ -354,6 +356,7 @@ class websocket_link final : public transport_link, public std::enable_shared_fr
 
   tcp::socket sock_;
   std::shared_ptr<session> s_;
+  tcp_ticket_ptr ticket_;  // counts the TCP connection while the link lives
   ws::reader reader_;
   std::array<char, 256> small_;               // what the reactor reads into (see arm_read)
   inline_slot<read_op_size> read_op_;         // the pending read operation itself
@@ -382,18 +385,19 @@ void websocket_accept::on_accept(beast::error_code ec) {
     auto& sock = beast::get_lowest_layer(ws_).socket();
     sock.shutdown(tcp::socket::shutdown_both, ignored);
     sock.close(ignored);
-    if (!resume_) s_->abort(std::nullopt, close_cause::normal);
+    if (!resume_) s_->abort(std::nullopt, close_cause::handshake);
     return;
   }
   // The handshake is done and nothing of the connection's frames was read: the bare socket is all there is.
-  auto link = std::make_shared<websocket_link>(beast::get_lowest_layer(ws_).release_socket(), std::move(s_), resume_);
+  auto link = std::make_shared<websocket_link>(beast::get_lowest_layer(ws_).release_socket(), std::move(s_), resume_,
+                                               std::move(ticket_));
   link->start();
 }
 
 }  // namespace
 
 void start_websocket(tcp::socket socket, http::request<http::string_body> req, std::shared_ptr<session> s,
-                     bool resume) {
+                     bool resume, tcp_ticket_ptr ticket) {
   if (resume) {
     // Move the connection onto the resumed session's strand, so its frames stay ordered with the old ones.
     beast::error_code ec;
@@ -405,7 +409,7 @@ void start_websocket(tcp::socket socket, http::request<http::string_body> req, s
     if (ec) return;
     socket = std::move(moved);
   }
-  std::make_shared<websocket_accept>(std::move(socket), std::move(s), resume)->start(std::move(req));
+  std::make_shared<websocket_accept>(std::move(socket), std::move(s), resume, std::move(ticket))->start(std::move(req));
 }
 
 }  // namespace actorhub::transport

@@ -11,10 +11,12 @@
 namespace actorhub::transport {
 
 class session;
+class tcp_ticket;
 
 // Takes over `socket` after an upgrade request the hub routes accepted. `resume`: a stateful reconnect.
+// `ticket` counts the TCP connection until the link ends.
 void start_websocket(boost::asio::ip::tcp::socket socket,
                      boost::beast::http::request<boost::beast::http::string_body> req, std::shared_ptr<session> s,
-                     bool resume);
+                     bool resume, std::unique_ptr<tcp_ticket> ticket);
 
 }  // namespace actorhub::transport

@@ -81,13 +81,15 @@ function runHub(args, { timeout = 5000 } = {}) {
   });
 }
 
-// Starts a hub on free ports and waits until /healthz answers 200.
-async function startHub({ metrics = false, args = [] } = {}) {
+// Starts a hub on free ports and waits until /healthz answers 200. `wrap`: a command that execs the hub with
+// the arguments it is given (e.g. bash -c 'ulimit -n 256 && exec "$0" "$@"'), so the PID is still the hub's.
+async function startHub({ metrics = false, args = [], wrap = [] } = {}) {
   const port = await freePort();
   const metricsPort = metrics ? await freePort() : null;
   const all = ['--http', `127.0.0.1:${port}`, '--name', `it-${process.pid}-${port}`, ...args];
   if (metrics) all.push('--metrics', `127.0.0.1:${metricsPort}`);
-  const proc = spawn(HUB_EXE, all, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = wrap.length ? spawn(wrap[0], [...wrap.slice(1), HUB_EXE, ...all], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(HUB_EXE, all, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   proc.stdout.on('data', (d) => { log += d; });
   proc.stderr.on('data', (d) => { log += d; });
