@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "actors/detail/target_sink.hpp"
-#include "actors/router.hpp"
+#include "actors/routing/router.hpp"
 
 namespace actorhub {
 

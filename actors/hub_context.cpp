@@ -8,7 +8,7 @@
 
 #include "actors/detail/target_sink.hpp"
 #include "actors/hub_host.hpp"
-#include "actors/router.hpp"
+#include "actors/routing/router.hpp"
 
 namespace actorhub {
 

@@ -7,7 +7,7 @@
 #include "actors/detail/connection_actor.hpp"
 #include "actors/detail/inline_unit.hpp"
 #include "actors/detail/messages.hpp"
-#include "actors/hub_actor.hpp"
+#include "actors/routing/local_router.hpp"
 
 namespace actorhub {
 
@@ -70,7 +70,7 @@ hub_host::hub_host(caf::actor_system& sys, std::shared_ptr<const served_hub> ser
                    const router_factory& make_router)
     : sys_(sys),
       served_(std::move(served)),
-      router_(make_router ? make_router(sys, definition().name()) : spawn_hub_router(sys, definition().name())) {}
+      router_(make_router ? make_router(sys, definition().name()) : spawn_local_router(sys, definition().name())) {}
 
 hub_host::~hub_host() { shutdown(); }
 

@@ -21,7 +21,7 @@
 #include "actors/detail/messages.hpp"
 #include "actors/detail/target_sink.hpp"
 #include "actors/served_hub.hpp"
-#include "actors/router.hpp"
+#include "actors/routing/router.hpp"
 
 namespace actorhub::detail {
 

@@ -10,7 +10,7 @@
 #include "caf/fwd.hpp"
 
 #include "actors/served_hub.hpp"
-#include "actors/router.hpp"
+#include "actors/routing/router.hpp"
 #include "net/hub_connection.hpp"
 
 namespace actorhub::detail {

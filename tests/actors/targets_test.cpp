@@ -2,7 +2,7 @@
 #define CAF_SUITE targets
 #include "fixture.hpp"
 
-#include "actors/hub_actor.hpp"
+#include "actors/routing/local_router.hpp"
 #include <actorhub/hub_context.hpp>
 
 using namespace actorhub;
@@ -227,7 +227,7 @@ struct boundary_fixture : hub_fixture {
   boundary_counts n;
   boundary_fixture() {
     start(make_hub(), [this](caf::actor_system& s, const std::string& name) {
-      return s.spawn(forwarding_router, spawn_hub_router(s, name), &n);
+      return s.spawn(forwarding_router, spawn_local_router(s, name), &n);
     });
   }
   ~boundary_fixture() override { teardown(); }

@@ -1,22 +1,25 @@
 // The router boundary: what a connection actor (and a hub_context) asks of "the hub".
 //
 // A router owns the hub's registry: connections (id -> transport handle + connection actor + user), users ->
-// connections, and groups -> members. Everything that addresses other connections goes through it:
-// sends to target sets, group membership, and client results (invocations of a client method that wait for
-// the client's Completion). It is a CAF typed actor, so any implementation of the same signatures can stand
-// behind a hub: the local hub actor (actors/hub_actor.hpp), later a cluster node router (local registry plus
-// one forwarded message per remote node that has targets) or a gateway proxy (each request becomes one
-// Cap'n Proto message to the gateway, which fans out). Callers depend only on this file.
+// connections, and groups -> members. Everything that addresses other connections goes through it: sends to
+// target sets, group membership, and client results (invocations of a client method that wait for the
+// client's Completion). It is a CAF typed actor, so any implementation of the same signatures can stand
+// behind a hub: the local router (local_router.hpp), a cluster router (local registry plus one forwarded
+// message per remote node that has targets) or an app server's proxy to a gateway. Callers depend only on
+// this file.
 //
 // Contract of each message:
 //  attach(entry)             -> ok   the connection is registered (sends reach it) before `ok` arrives.
 //  detach(connection_id)             the connection leaves the registry, its user and every group.
-//  send(target, msg)         -> ok   `msg` was handed to the outbound queue of every connection in `target`
-//                                    (exactly once each, `excluded` never) when `ok` arrives. Fire-and-forget
-//                                    callers use anon_send. Sends from one sender to one target kind (and the
-//                                    same group) keep their order.
-//  join / leave(conn, group) -> ok   membership changed (idempotent; names are case-sensitive); every send
-//                                    issued after `ok` sees the change. Unknown connections are ignored.
+//  send(target, msg)         -> ok   `msg` was handed to delivery: queued at every local connection of `target`
+//                                    (each once, `excluded` never) and, in a cluster or behind a gateway,
+//                                    handed in order to the link of every other process that has targets.
+//                                    `ok` never waits for another process. Sends of one sender reach each
+//                                    recipient in the order they were sent, whatever their target kinds.
+//                                    Fire-and-forget callers use anon_send.
+//  join / leave(conn, group) -> ok   membership changed (idempotent; names are case-sensitive) and in effect
+//                                    everywhere: every send issued after `ok`, from any process, sees it.
+//                                    Unknown connections are ignored.
 //  invoke(conn, inv)         -> client_result   a client result from connection `conn`.
 //  stats()                   -> router_stats    sizes of the registry (tests, diagnostics).
 //  shutdown                          closes the remaining connections and stops the router.

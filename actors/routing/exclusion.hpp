@@ -8,7 +8,7 @@
 #include <unordered_set>
 #include <vector>
 
-namespace actorhub::detail {
+namespace actorhub::routing {
 
 class exclusion {
  public:
@@ -26,4 +26,4 @@ class exclusion {
   std::unordered_set<std::string_view> set_;  // views of ids_, which outlives this
 };
 
-}  // namespace actorhub::detail
+}  // namespace actorhub::routing
