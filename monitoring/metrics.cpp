@@ -106,7 +106,6 @@ const char* limit_name(limit_kind k) noexcept {
     case limit_kind::connections: return "connections";
     case limit_kind::pending: return "pending_negotiations";
     case limit_kind::long_polls: return "long_polls";
-    case limit_kind::negotiate_rate: return "negotiate_rate";
     case limit_kind::accept_exhausted: return "accept_exhausted";
     case limit_kind::count_: break;
   }

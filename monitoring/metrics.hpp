@@ -47,7 +47,6 @@ enum class limit_kind : std::uint8_t {
   connections,        // TCP connections over max_connections (503, or not accepted)
   pending,            // negotiated connections waiting over max_pending_connections (503)
   long_polls,         // concurrent polls of one connection over max_polls_per_connection (409)
-  negotiate_rate,     // negotiations over negotiate_rate per second (429)
   accept_exhausted,   // accept() failed for lack of file descriptors or memory (accepting paused)
   count_
 };

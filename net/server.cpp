@@ -9,8 +9,11 @@
 #include <thread>
 #include <vector>
 
+#include <csignal>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
@@ -19,6 +22,7 @@
 #include "net/transport/http_util.hpp"
 #include "net/transport/server_state.hpp"
 #include "net/transport/session.hpp"
+#include "net/transport/tls.hpp"
 
 namespace actorhub {
 
@@ -56,6 +60,7 @@ struct server::impl {
   net::steady_timer accept_retry;
   net::steady_timer sweep;
   net::steady_timer stopper;
+  std::optional<net::signal_set> hangup;  // SIGHUP: reload the TLS certificate
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::uint16_t port = 0;
   std::atomic<bool> stop_requested{false};
@@ -159,6 +164,21 @@ struct server::impl {
     std::make_shared<refusal>(std::move(socket), refusing)->start();
   }
 
+  void watch_hangup() {
+    if (!hangup) return;
+    hangup->async_wait([this](boost::system::error_code ec, int) {
+      if (ec || st->stopping.load()) return;
+      auto error = st->tls->load();
+      if (error.empty()) {
+        st->warn("TLS certificate reloaded from '" + st->tls->cert_file() + "' (new connections use it)");
+        if (auto w = st->tls->validity_warning(); !w.empty()) st->warn(w);
+      } else {
+        st->warn("TLS reload failed, the previous certificate stays in use: " + error);
+      }
+      watch_hangup();
+    });
+  }
+
   void schedule_sweep() {
     sweep.expires_after(std::chrono::milliseconds(st->sweep_period_ms()));
     sweep.async_wait([this](boost::system::error_code ec) {
@@ -181,6 +201,7 @@ struct server::impl {
     if (acceptor) acceptor->close(ec);
     accept_retry.cancel();
     sweep.cancel();
+    if (hangup) hangup->cancel(ec);
     for (auto& s : st->connections.sessions()) s->begin_close(std::nullopt, close_cause::shutdown, true);
     stop_deadline = std::chrono::steady_clock::now() + stop_grace;
     wait_for_sessions(false);
@@ -275,6 +296,18 @@ void server::set_negotiate_decorator(std::function<void(const http_request&, htt
 std::error_code server::listen() {
   auto& o = impl_->st->opts;
   boost::system::error_code ec;
+  if (!o.tls_cert_file.empty() || !o.tls_key_file.empty()) {
+    auto tls = std::make_shared<tls_config>(o.tls_cert_file, o.tls_key_file);
+    auto error = o.tls_cert_file.empty() || o.tls_key_file.empty() ? "TLS needs both a certificate and a key file"
+                                                                    : tls->load();
+    if (!error.empty()) {
+      impl_->st->warn(error);
+      return std::make_error_code(std::errc::invalid_argument);
+    }
+    if (auto w = tls->validity_warning(); !w.empty()) impl_->st->warn(w);
+    impl_->st->tls = std::move(tls);
+    if (o.tls_reload_on_sighup) impl_->hangup.emplace(impl_->control, SIGHUP);
+  }
   auto address = net::ip::make_address(o.address, ec);
   if (ec) return ec;
   tcp::endpoint endpoint(address, o.port);
@@ -302,6 +335,7 @@ void server::run() {
     if (impl_->st->stopping.load()) return;
     impl_->accept();
     impl_->schedule_sweep();
+    impl_->watch_hangup();
   });
   auto body = [&st] {
     for (;;) {

@@ -37,7 +37,8 @@ class server final : public http_routes {
                         unsigned transports = all_transports) override;
   void set_negotiate_decorator(std::function<void(const http_request&, http_response&)> decorate) override;
 
-  // Binds and listens; returns an error (e.g. address in use) instead of throwing.
+  // Binds and listens; returns an error (e.g. address in use, or TLS files that do not load: the reason is
+  // logged through options.log) instead of throwing.
   std::error_code listen();
   std::uint16_t port() const noexcept override;
 

@@ -37,7 +37,8 @@ const char* usage() {
          "                       [--keep-alive-interval SEC] [--client-timeout SEC] [--max-message-size BYTES]\n"
          "                       [--send-timeout SEC] [--max-outbound-bytes BYTES] [--max-buffer BYTES]\n"
          "                       [--max-connections N] [--max-header-bytes BYTES] [--max-header-count N]\n"
-         "                       [--max-request-body BYTES] [--max-pending-negotiations N] [--negotiate-timeout SEC]\n";
+         "                       [--max-request-body BYTES] [--max-pending-negotiations N] [--negotiate-timeout SEC]\n"
+         "                       [--tls-cert FILE --tls-key FILE]\n";
 }
 
 bool parse_flags(const std::vector<std::string>& args, flags& out, std::string& error) {
@@ -57,7 +58,7 @@ bool parse_flags(const std::vector<std::string>& args, flags& out, std::string& 
                                   "--client-timeout", "--max-message-size", "--node", "--join", "--service",
                                   "--send-timeout", "--max-outbound-bytes", "--max-buffer", "--max-connections",
                                   "--max-header-bytes", "--max-header-count", "--max-request-body",
-                                  "--max-pending-negotiations", "--negotiate-timeout"};
+                                  "--max-pending-negotiations", "--negotiate-timeout", "--tls-cert", "--tls-key"};
     bool is_known = false;
     for (auto* k : known) is_known = is_known || flag == k;
     if (!is_known) {
@@ -100,6 +101,12 @@ bool parse_flags(const std::vector<std::string>& args, flags& out, std::string& 
       out.name = v;
     } else if (flag == "--access-key") {
       out.access_key = v;
+    } else if (flag == "--tls-cert" || flag == "--tls-key") {
+      if (v.empty()) {
+        error = flag + " must name a file";
+        return false;
+      }
+      (flag == "--tls-cert" ? out.tls_cert : out.tls_key) = v;
     } else if (flag == "--send-timeout" || flag == "--negotiate-timeout") {
       auto d = parse_seconds(v);
       if (!d) {
@@ -138,6 +145,10 @@ bool parse_flags(const std::vector<std::string>& args, flags& out, std::string& 
       }
       out.max_message_size = static_cast<std::size_t>(*n);
     }
+  }
+  if (out.tls_cert.empty() != out.tls_key.empty() && !out.help) {
+    error = "--tls-cert and --tls-key go together";
+    return false;
   }
   if (!have_http && !out.help) {
     error = "missing required flag --http HOST:PORT";

@@ -20,6 +20,9 @@ int serve(const conformance::flags& f) {
   opts.http.client_timeout = f.client_timeout;
   opts.http.max_message_size = f.max_message_size;
   opts.http.access_key = f.access_key;
+  opts.http.tls_cert_file = f.tls_cert;
+  opts.http.tls_key_file = f.tls_key;
+  opts.http.log = [](std::string_view line) { std::cerr << "conformance-hub: " << line << std::endl; };
   if (f.send_timeout) opts.http.send_timeout = *f.send_timeout;
   if (f.negotiate_timeout) opts.http.negotiate_timeout = *f.negotiate_timeout;
   if (f.max_outbound_bytes) opts.http.max_outbound_bytes = *f.max_outbound_bytes;
@@ -47,7 +50,7 @@ int serve(const conformance::flags& f) {
     std::cerr << "conformance-hub: cannot listen on " << what << ": " << ec.message() << std::endl;
     return 1;
   }
-  std::cout << "conformance-hub '" << app.name() << "' serving http://" << f.http.host << ":" << app.http().port()
+  std::cout << "conformance-hub '" << app.name() << "' serving " << (f.tls_cert.empty() ? "http" : "https") << "://" << f.http.host << ":" << app.http().port()
             << std::endl;
   return app.run();
 }
@@ -65,6 +68,10 @@ int main(int argc, char** argv) {
   if (f.help) {
     std::cout << conformance::usage();
     return 0;
+  }
+  if (auto tls = actorhub::tls_files_error(f.tls_cert, f.tls_key); !tls.empty()) {
+    std::cerr << "conformance-hub: " << tls << std::endl;
+    return 2;
   }
   try {
     return serve(f);

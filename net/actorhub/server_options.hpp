@@ -49,11 +49,23 @@ struct server_options {
   std::chrono::milliseconds request_idle_timeout{60'000};  // keep-alive HTTP connection with no request
   std::chrono::milliseconds request_read_timeout{15'000};  // a request's header + body must arrive in this
 
+  // TLS (HTTPS and WSS on this endpoint, every transport): PEM files of the certificate chain and its key.
+  // Both empty: plain HTTP. On SIGHUP (when tls_reload_on_sighup) both files are read again; new connections
+  // use the new certificate, open ones keep theirs; a failed reload keeps the old one and logs why.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  bool tls_reload_on_sighup = true;
+  std::chrono::milliseconds tls_handshake_timeout{10'000};
+
   // Warnings about the server's own health (limits reached, descriptors exhausted), one line each, rate-limited
   // by the server. Empty: written to stderr.
   std::function<void(std::string_view)> log;
 
   std::string access_key;  // HS256 key for access tokens; empty: every presented token is rejected
 };
+
+// Why TLS files would not load (empty when they load, or when both names are empty): for checking a command
+// line before starting.
+std::string tls_files_error(const std::string& cert_file, const std::string& key_file);
 
 }  // namespace actorhub

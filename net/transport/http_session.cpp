@@ -12,6 +12,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "net/transport/http_util.hpp"
@@ -19,6 +20,7 @@
 #include "net/transport/server_state.hpp"
 #include "net/transport/session.hpp"
 #include "net/transport/static_files.hpp"
+#include "net/transport/tls.hpp"
 #include "net/transport/websocket_session.hpp"
 
 namespace actorhub::transport {
@@ -82,19 +84,45 @@ bool accepts_event_stream(const http_request& req) {
   return false;
 }
 
-class http_session final : public transport_link, public std::enable_shared_from_this<http_session> {
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+constexpr bool is_tls(const beast::tcp_stream*) { return false; }
+constexpr bool is_tls(const tls_stream*) { return true; }
+
+// The same session serves plain HTTP (Stream = tcp_stream) and HTTPS (Stream = ssl_stream<tcp_stream>).
+template <class Stream>
+class http_session final : public transport_link, public std::enable_shared_from_this<http_session<Stream>> {
+  using std::enable_shared_from_this<http_session<Stream>>::shared_from_this;
+  static constexpr bool tls = is_tls(static_cast<const Stream*>(nullptr));
+
  public:
-  http_session(tcp::socket&& socket, std::shared_ptr<server_state> st, tcp_ticket_ptr ticket)
-      : stream_(std::move(socket)), st_(std::move(st)), ticket_(std::move(ticket)) {
+  template <class... TlsContext>
+  http_session(tcp::socket&& socket, std::shared_ptr<server_state> st, tcp_ticket_ptr ticket, TlsContext&... ctx)
+      : stream_(beast::tcp_stream(std::move(socket)), ctx...), st_(std::move(st)), ticket_(std::move(ticket)) {
     if (st_->opts.tcp_send_buffer > 0) {
       beast::error_code ec;
-      stream_.socket().set_option(net::socket_base::send_buffer_size(st_->opts.tcp_send_buffer), ec);
+      lowest().socket().set_option(net::socket_base::send_buffer_size(st_->opts.tcp_send_buffer), ec);
     }
   }
 
   void run() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if constexpr (tls) {
+        self->lowest().expires_after(self->st_->opts.tls_handshake_timeout);
+        self->stream_.async_handshake(net::ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) {
+            self->close_socket();  // not TLS, a certificate the client refused, or too slow
+            return;
+          }
+          self->read();
+        });
+      } else {
+        self->read();
+      }
+    });
   }
+
+  // HTTPS: keeps the TLS context alive as long as the connection (a reload may replace the server's).
+  void keep(std::shared_ptr<net::ssl::context> ctx) { tls_ctx_ = std::move(ctx); }
 
   // transport_link (SSE mode only)
   void wake() override {
@@ -107,7 +135,7 @@ class http_session final : public transport_link, public std::enable_shared_from
  private:
   // Completes a deferred request once, from any thread; a responder dropped unanswered sends 500.
   struct responder_state {
-    explicit responder_state(std::shared_ptr<http_session> s) : session(std::move(s)) {}
+    explicit responder_state(std::shared_ptr<http_session<Stream>> s) : session(std::move(s)) {}
     ~responder_state() {
       if (!done.exchange(true)) {
         http_response r = text_response(500, "The request was not answered");
@@ -116,7 +144,7 @@ class http_session final : public transport_link, public std::enable_shared_from
         });
       }
     }
-    std::shared_ptr<http_session> session;
+    std::shared_ptr<http_session<Stream>> session;
     std::atomic<bool> done{false};
   };
 
@@ -136,7 +164,7 @@ class http_session final : public transport_link, public std::enable_shared_from
     parser_->body_limit(st_->opts.max_request_body);
     // Waiting for the next request on a keep-alive connection: the idle timeout. Once its first bytes are
     // here, the whole request (header and body) must arrive within the read timeout (no slowloris).
-    stream_.expires_after(buffer_.size() ? st_->opts.request_read_timeout : st_->opts.request_idle_timeout);
+    lowest().expires_after(buffer_.size() ? st_->opts.request_read_timeout : st_->opts.request_idle_timeout);
     if (buffer_.size()) {
       read_request();
       return;
@@ -147,7 +175,7 @@ class http_session final : public transport_link, public std::enable_shared_from
         return;
       }
       self->buffer_.commit(n);
-      self->stream_.expires_after(self->st_->opts.request_read_timeout);
+      self->lowest().expires_after(self->st_->opts.request_read_timeout);
       self->read_request();
     });
   }
@@ -262,7 +290,7 @@ class http_session final : public transport_link, public std::enable_shared_from
       res->content_length(n);
     }
     res_ = res;
-    stream_.expires_after(st_->opts.send_timeout);
+    lowest().expires_after(st_->opts.send_timeout);
     http::async_write(stream_, *res_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       self->res_.reset();
       if (ec || !self->keep_alive_) {
@@ -279,8 +307,13 @@ class http_session final : public transport_link, public std::enable_shared_from
       respond(std::move(*open.refused));
       return;
     }
-    stream_.expires_never();
-    start_websocket(stream_.release_socket(), parser_->release(), std::move(open.s), open.resume, std::move(ticket_));
+    lowest().expires_never();
+    if constexpr (tls) {
+      start_websocket_tls(std::move(stream_), parser_->release(), std::move(open.s), open.resume, std::move(ticket_),
+                          tls_ctx_);
+    } else {
+      start_websocket(stream_.release_socket(), parser_->release(), std::move(open.s), open.resume, std::move(ticket_));
+    }
   }
 
   // ---- Server-Sent Events: this HTTP session becomes the session's transport link.
@@ -292,7 +325,7 @@ class http_session final : public transport_link, public std::enable_shared_from
     }
     sse_ = std::move(open.s);
     chunked_ = version_ >= 11;
-    stream_.expires_never();
+    lowest().expires_never();
     out_ = "HTTP/1.";
     out_ += chunked_ ? "1" : "0";
     out_ += " 200 OK\r\nServer: actorhub\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
@@ -377,13 +410,16 @@ class http_session final : public transport_link, public std::enable_shared_from
     if (sse_) sse_->transport_closed(shared_from_this(), graceful, graceful ? std::nullopt : std::optional<std::string>(ec.message()));
   }
 
+  // No TLS close_notify: the connection ends either way, and waiting for the peer's would need a timeout.
   void close_socket() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().close();
   }
 
-  beast::tcp_stream stream_;
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  Stream stream_;
   std::shared_ptr<server_state> st_;
   tcp_ticket_ptr ticket_;  // counts the TCP connection while this session (or its WebSocket) owns it
   beast::flat_buffer buffer_;
@@ -392,6 +428,8 @@ class http_session final : public transport_link, public std::enable_shared_from
   unsigned version_ = 11;
   bool keep_alive_ = true;
   bool head_ = false;
+
+  std::shared_ptr<net::ssl::context> tls_ctx_;  // HTTPS: the context this connection was made with
 
   // SSE mode
   std::shared_ptr<session> sse_;
@@ -406,7 +444,15 @@ class http_session final : public transport_link, public std::enable_shared_from
 }  // namespace
 
 void start_http_session(tcp::socket socket, std::shared_ptr<server_state> st, tcp_ticket_ptr ticket) {
-  std::make_shared<http_session>(std::move(socket), std::move(st), std::move(ticket))->run();
+  if (st->tls) {
+    if (auto ctx = st->tls->context()) {
+      auto s = std::make_shared<http_session<tls_stream>>(std::move(socket), st, std::move(ticket), *ctx);
+      s->keep(std::move(ctx));
+      s->run();
+    }
+    return;
+  }
+  std::make_shared<http_session<beast::tcp_stream>>(std::move(socket), std::move(st), std::move(ticket))->run();
 }
 
 }  // namespace actorhub::transport

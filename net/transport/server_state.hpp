@@ -65,6 +65,7 @@ struct static_mount {
 using negotiate_decorator = std::function<void(const http_request&, http_response&)>;
 
 struct server_state;
+class tls_config;
 
 // One accepted TCP connection, counted in server_state::tcp_open while whoever owns the socket holds it
 // (the HTTP session, then the WebSocket link).
@@ -111,6 +112,7 @@ struct server_state {
   wake_queue wakes{ioc};  // one I/O thread: batched transport wake-ups
   std::atomic<bool> stopping{false};
   const encoded_ptr ping;  // encoded once per protocol, shared by every keep-alive
+  std::shared_ptr<tls_config> tls;       // set when the endpoint serves HTTPS/WSS
   std::atomic<std::size_t> tcp_open{0};  // accepted TCP connections open now (tcp_ticket)
   std::size_t connection_limit = 0;      // max_connections, or derived from RLIMIT_NOFILE
   episode_log connections_full_log, pending_full_log, accept_failed_log;
