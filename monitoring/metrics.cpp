@@ -107,6 +107,7 @@ const char* limit_name(limit_kind k) noexcept {
     case limit_kind::pending: return "pending_negotiations";
     case limit_kind::long_polls: return "long_polls";
     case limit_kind::accept_exhausted: return "accept_exhausted";
+    case limit_kind::origin: return "origin";
     case limit_kind::count_: break;
   }
   return "unknown";

@@ -48,6 +48,7 @@ enum class limit_kind : std::uint8_t {
   pending,            // negotiated connections waiting over max_pending_connections (503)
   long_polls,         // concurrent polls of one connection over max_polls_per_connection (409)
   accept_exhausted,   // accept() failed for lack of file descriptors or memory (accepting paused)
+  origin,             // a browser Origin that is not allowed (403)
   count_
 };
 const char* limit_name(limit_kind k) noexcept;

@@ -38,7 +38,7 @@ const char* usage() {
          "                       [--send-timeout SEC] [--max-outbound-bytes BYTES] [--max-buffer BYTES]\n"
          "                       [--max-connections N] [--max-header-bytes BYTES] [--max-header-count N]\n"
          "                       [--max-request-body BYTES] [--max-pending-negotiations N] [--negotiate-timeout SEC]\n"
-         "                       [--tls-cert FILE --tls-key FILE]\n";
+         "                       [--tls-cert FILE --tls-key FILE] [--cors-origin ORIGIN]...\n";
 }
 
 bool parse_flags(const std::vector<std::string>& args, flags& out, std::string& error) {
@@ -58,7 +58,7 @@ bool parse_flags(const std::vector<std::string>& args, flags& out, std::string& 
                                   "--client-timeout", "--max-message-size", "--node", "--join", "--service",
                                   "--send-timeout", "--max-outbound-bytes", "--max-buffer", "--max-connections",
                                   "--max-header-bytes", "--max-header-count", "--max-request-body",
-                                  "--max-pending-negotiations", "--negotiate-timeout", "--tls-cert", "--tls-key"};
+                                  "--max-pending-negotiations", "--negotiate-timeout", "--tls-cert", "--tls-key", "--cors-origin"};
     bool is_known = false;
     for (auto* k : known) is_known = is_known || flag == k;
     if (!is_known) {
@@ -101,6 +101,13 @@ bool parse_flags(const std::vector<std::string>& args, flags& out, std::string& 
       out.name = v;
     } else if (flag == "--access-key") {
       out.access_key = v;
+    } else if (flag == "--cors-origin") {
+      bool ok = v == "*" || v.rfind("http://", 0) == 0 || v.rfind("https://", 0) == 0 || v == "null";
+      if (!ok || v.find_first_of(" \t\r\n/", v.find("//") == std::string::npos ? 0 : v.find("//") + 2) != std::string::npos) {
+        error = "malformed --cors-origin value '" + v + "' (expected scheme://host[:port], or *)";
+        return false;
+      }
+      out.cors_origins.push_back(v);
     } else if (flag == "--tls-cert" || flag == "--tls-key") {
       if (v.empty()) {
         error = flag + " must name a file";

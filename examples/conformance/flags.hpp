@@ -24,6 +24,7 @@ struct flags {
   std::optional<std::size_t> max_outbound_bytes, max_buffer, max_connections, max_header_bytes, max_header_count,
       max_request_body, max_pending_negotiations;
   std::optional<std::chrono::milliseconds> send_timeout, negotiate_timeout;
+  std::vector<std::string> cors_origins;  // --cors-origin, repeatable
   std::string tls_cert, tls_key;  // --tls-cert / --tls-key: serve HTTPS and WSS
   bool help = false;
 };

@@ -20,6 +20,8 @@ int serve(const conformance::flags& f) {
   opts.http.client_timeout = f.client_timeout;
   opts.http.max_message_size = f.max_message_size;
   opts.http.access_key = f.access_key;
+  opts.http.detailed_errors = true;  // CONTRACT §3: the test hub always runs with detailed errors
+  opts.http.cors_origins = f.cors_origins;
   opts.http.tls_cert_file = f.tls_cert;
   opts.http.tls_key_file = f.tls_key;
   opts.http.log = [](std::string_view line) { std::cerr << "conformance-hub: " << line << std::endl; };

@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace actorhub {
 
@@ -56,6 +57,14 @@ struct server_options {
   std::string tls_key_file;
   bool tls_reload_on_sighup = true;
   std::chrono::milliseconds tls_handshake_timeout{10'000};
+
+  // Browser origins allowed to use the hub endpoints (negotiate, SSE, long polling, sends, the WebSocket
+  // upgrade) from another origin, e.g. "https://app.example.com"; they get CORS headers with credentials.
+  // "*": every origin, without credentials. Empty: same-origin pages and non-browser clients only; a
+  // request with another Origin gets 403. (docs/operations.md, "Browsers")
+  std::vector<std::string> cors_origins;
+  // Error details (parser messages, exception texts) in what clients see; off: generic texts only.
+  bool detailed_errors = false;
 
   // Warnings about the server's own health (limits reached, descriptors exhausted), one line each, rate-limited
   // by the server. Empty: written to stderr.

@@ -15,6 +15,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "net/transport/cors.hpp"
 #include "net/transport/http_util.hpp"
 #include "net/transport/hub_routes.hpp"
 #include "net/transport/server_state.hpp"
@@ -226,6 +227,19 @@ class http_session final : public transport_link, public std::enable_shared_from
     auto target = match_hub(*st_, plain.path);
     if (target.hub) {
       const hub_entry& hub = *target.hub;
+      if (req.method() == http::verb::options) {
+        auto r = preflight(st_->opts, plain, tls);
+        if (r.status == 403) st_->rejected(limit_kind::origin);
+        respond(std::move(r));
+        return;
+      }
+      auto cors = check_origin(st_->opts, plain, tls);
+      if (!cors.allowed) {
+        st_->rejected(limit_kind::origin);
+        respond(text_response(403, "Origin not allowed"));
+        return;
+      }
+      cors_headers_ = std::move(cors.headers);
       if (target.negotiate) {
         respond(negotiate(*st_, hub, plain));
       } else if (upgrade) {
@@ -281,6 +295,8 @@ class http_session final : public transport_link, public std::enable_shared_from
     res->set(http::field::server, "actorhub");
     if (!r.content_type.empty()) res->set(http::field::content_type, r.content_type);
     for (const auto& [k, v] : r.headers) res->insert(k, v);
+    for (const auto& [k, v] : cors_headers_) res->insert(k, v);
+    cors_headers_.clear();
     res->keep_alive(keep_alive_);
     std::size_t n = r.body.size();
     res->body() = std::move(r.body);
@@ -430,6 +446,7 @@ class http_session final : public transport_link, public std::enable_shared_from
   bool head_ = false;
 
   std::shared_ptr<net::ssl::context> tls_ctx_;  // HTTPS: the context this connection was made with
+  std::vector<std::pair<std::string, std::string>> cors_headers_;  // for the current request's response
 
   // SSE mode
   std::shared_ptr<session> sse_;

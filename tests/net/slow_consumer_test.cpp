@@ -164,6 +164,7 @@ class SlowConsumerBroadcast : public SlowConsumer {
     auto o = SlowConsumer::options();
     o.max_buffer = 16 * 1024;
     o.send_timeout = 1500ms;
+    o.client_timeout = 120s;  // the clients only read; a loaded CI machine must not turn this into a timeout test
     return o;
   }
 };
@@ -172,7 +173,7 @@ class SlowConsumerBroadcast : public SlowConsumer {
 // timeout, every fast one receives every message in order, and memory stays bounded.
 TEST_F(SlowConsumerBroadcast, ThousandFastAndTwentySlowClients) {
   constexpr std::size_t fast_n = 1000, slow_n = 20, total = fast_n + slow_n;
-  constexpr int messages = 600;
+  constexpr int messages = 300;
   std::vector<raw_ws> clients;
   clients.reserve(total);
   std::vector<bool> slow(total, false);
@@ -213,10 +214,10 @@ TEST_F(SlowConsumerBroadcast, ThousandFastAndTwentySlowClients) {
   auto start = std::chrono::steady_clock::now();
   std::thread broadcaster([&] {
     for (int k = 0; k < messages; ++k) {
-      auto msg = encode(invocation_message{{}, std::nullopt, "Data", {value(std::int64_t{k}), value(std::string(200, 'x'))}, {}});
+      auto msg = encode(invocation_message{{}, std::nullopt, "Data", {value(std::int64_t{k}), value(std::string(500, 'x'))}, {}});
       for (auto& c : conns)
         if (!c->send(msg)) ++refused;
-      std::this_thread::sleep_for(5ms);  // pacing of the load, about 200 messages per second
+      std::this_thread::sleep_for(10ms);  // pacing of the load, about 100 messages per second
     }
     sent_all = true;
   });
@@ -224,7 +225,7 @@ TEST_F(SlowConsumerBroadcast, ThousandFastAndTwentySlowClients) {
   // The fast clients read everything.
   std::size_t done = 0;
   std::vector<bool> finished(total, false);
-  auto deadline = start + 30s;
+  auto deadline = start + 45s;
   epoll_event evs[256];
   while (done < fast_n && std::chrono::steady_clock::now() < deadline) {
     int n = epoll_wait(ep, evs, 256, 100);
