@@ -3,7 +3,8 @@
 
 #include <stdexcept>
 
-#include "actors/detail/target_sink.hpp"
+#include "actors/connection/target_sink.hpp"
+#include <actorhub/presence.hpp>
 #include "actors/routing/router.hpp"
 
 namespace actorhub {
@@ -81,6 +82,37 @@ void group_manager::add(std::string connection_id, std::string group, std::funct
 
 void group_manager::remove(std::string connection_id, std::string group, std::function<void()> done) const {
   sink_->change_group(false, std::move(connection_id), std::move(group), std::move(done));
+}
+
+// -- presence -------------------------------------------------------------------------------------------------
+
+namespace {
+
+void ask(detail::target_sink& sink, presence_query::kind k, std::string name,
+         std::function<void(presence_result)> done) {
+  sink.query(presence_query{k, std::move(name)}, std::move(done));
+}
+
+}  // namespace
+
+void presence::connections_in_group(std::string group, std::function<void(std::vector<std::string>)> done) const {
+  ask(*sink_, presence_query::kind::group_connections, std::move(group),
+      [done = std::move(done)](presence_result r) { done(std::move(r.names)); });
+}
+
+void presence::users_in_group(std::string group, std::function<void(std::vector<std::string>)> done) const {
+  ask(*sink_, presence_query::kind::group_users, std::move(group),
+      [done = std::move(done)](presence_result r) { done(std::move(r.names)); });
+}
+
+void presence::connection_count(std::function<void(std::uint64_t)> done) const {
+  ask(*sink_, presence_query::kind::connection_count, {},
+      [done = std::move(done)](presence_result r) { done(r.count); });
+}
+
+void presence::user_online(std::string user, std::function<void(bool)> done) const {
+  ask(*sink_, presence_query::kind::user_online, std::move(user),
+      [done = std::move(done)](presence_result r) { done(r.found); });
 }
 
 }  // namespace actorhub

@@ -25,8 +25,15 @@ void hub::observe_durations(const std::function<std::function<void(double)>(cons
 }
 
 void hub::add(detail::method_entry e) {
+  auto i = methods_.find(e.name);
+  if (i != methods_.end()) {
+    e.index = i->second.index;  // a replaced method keeps its number
+    i->second = std::move(e);
+    return;
+  }
+  e.index = methods_.size();
   auto name = e.name;
-  methods_.insert_or_assign(std::move(name), std::move(e));
+  methods_.emplace(std::move(name), std::move(e));
 }
 
 }  // namespace actorhub

@@ -2,17 +2,27 @@
 // back to a short-lived actor that runs the callback.
 #include <actorhub/hub_context.hpp>
 
-#include "caf/actor_system.hpp"
-#include "caf/event_based_actor.hpp"
-#include "caf/send.hpp"
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
 
-#include "actors/detail/target_sink.hpp"
+#include "actors/connection/client_result_errors.hpp"
+#include "actors/connection/target_sink.hpp"
 #include "actors/hub_host.hpp"
 #include "actors/routing/router.hpp"
 
 namespace actorhub {
 
 namespace {
+
+// Runs a user callback on the helper actor's thread; a throwing callback must not take that thread down.
+template <class F, class... Ts>
+void call_safely(const F& f, Ts&&... xs) {
+  try {
+    f(std::forward<Ts>(xs)...);
+  } catch (...) {
+  }
+}
 
 class context_sink : public detail::target_sink {
  public:
@@ -24,40 +34,30 @@ class context_sink : public detail::target_sink {
   }
 
   void invoke(std::string connection_id, client_invocation inv, std::function<void(client_result)> cb) override {
-    auto router = router_;
-    sys_.spawn([router, id = std::move(connection_id), inv = std::move(inv), cb](caf::event_based_actor* self) {
+    sys_.spawn([router = router_, id = std::move(connection_id), inv = std::move(inv), cb](caf::event_based_actor* self) {
       self->request(router, inv.timeout + std::chrono::seconds(1), invoke_atom::value, id, inv)
-          .then([cb](client_result& r) { call(cb, std::move(r)); },
-                [cb](caf::error& e) {
-                  call(cb, e == caf::sec::request_timeout
-                               ? client_result::failure(client_result::status::timeout, "Client result timed out.")
-                               : client_result::failure(client_result::status::disconnected, caf::to_string(e)));
-                });
+          .then([cb](client_result& r) { call_safely(cb, std::move(r)); },
+                [cb](caf::error& e) { call_safely(cb, detail::client_result_from(e)); });
     });
   }
 
-  void change_group(bool add, std::string connection_id, std::string group, std::function<void()> done) override {
+  void change_group(bool join, std::string connection_id, std::string group, std::function<void()> done) override {
     if (!done) {
-      if (add)
-        caf::anon_send(router_, join_atom::value, std::move(connection_id), std::move(group));
-      else
-        caf::anon_send(router_, leave_atom::value, std::move(connection_id), std::move(group));
+      caf::anon_send(router_, group_atom::value, join, std::move(connection_id), std::move(group));
       return;
     }
-    auto router = router_;
-    sys_.spawn([router, add, id = std::move(connection_id), g = std::move(group), done](caf::event_based_actor* self) {
-      auto run = [done] {
-        try {
-          done();
-        } catch (...) {
-        }
-      };
-      if (add)
-        self->request(router, caf::infinite, join_atom::value, id, g)
-            .then([run](ok_atom) { run(); }, [run](caf::error&) { run(); });
-      else
-        self->request(router, caf::infinite, leave_atom::value, id, g)
-            .then([run](ok_atom) { run(); }, [run](caf::error&) { run(); });
+    sys_.spawn([router = router_, join, id = std::move(connection_id), g = std::move(group),
+                done](caf::event_based_actor* self) {
+      self->request(router, caf::infinite, group_atom::value, join, id, g)
+          .then([done](ok_atom) { call_safely(done); }, [done](caf::error&) { call_safely(done); });
+    });
+  }
+
+  void query(presence_query q, std::function<void(presence_result)> done) override {
+    sys_.spawn([router = router_, q = std::move(q), done](caf::event_based_actor* self) {
+      self->request(router, std::chrono::seconds(10), presence_atom::value, q)
+          .then([done](presence_result& r) { call_safely(done, std::move(r)); },
+                [done](caf::error&) { call_safely(done, presence_result{}); });
     });
   }
 
@@ -65,14 +65,6 @@ class context_sink : public detail::target_sink {
   std::optional<std::string> caller() const override { return std::nullopt; }
 
  private:
-  static void call(const std::function<void(client_result)>& cb, client_result r) {
-    try {
-      cb(std::move(r));
-    } catch (...) {
-      // A throwing callback must not take the helper actor's thread down with it.
-    }
-  }
-
   caf::actor_system& sys_;
   router_actor router_;
   std::chrono::milliseconds timeout_;
@@ -90,5 +82,6 @@ hub_context::hub_context(std::shared_ptr<detail::target_sink> sink, std::string 
 
 client_targets hub_context::clients() const { return client_targets(sink_); }
 group_manager hub_context::groups() const { return group_manager(sink_); }
+presence hub_context::presence() const { return actorhub::presence(sink_); }
 
 }  // namespace actorhub

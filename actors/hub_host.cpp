@@ -4,9 +4,10 @@
 #include "caf/actor_system.hpp"
 #include "caf/send.hpp"
 
-#include "actors/detail/connection_actor.hpp"
-#include "actors/detail/inline_unit.hpp"
-#include "actors/detail/messages.hpp"
+#include "actors/connection/connection_actor.hpp"
+#include "actors/caf_internals/inline_unit.hpp"
+#include "actors/caf_internals/tracked_actor.hpp"
+#include "actors/connection/messages.hpp"
 #include "actors/routing/local_router.hpp"
 
 namespace actorhub {
@@ -16,13 +17,13 @@ namespace {
 class connection_inbound : public hub_inbound {
  public:
   connection_inbound(caf::actor_system& sys, caf::actor actor, hub_connection_ptr conn,
-                     std::shared_ptr<std::atomic<std::size_t>> inflight, const served_hub& served)
+                     const served_hub& served, bool inline_dispatch)
       : sys_(sys),
         actor_(std::move(actor)),
         conn_(std::move(conn)),
-        inflight_(std::move(inflight)),
+        inflight_(detail::inflight_batches(actor_)),
         max_(served.limits.max_inflight_batches),
-        inline_(served.dispatch.inline_dispatch) {}
+        inline_(inline_dispatch) {}
 
   ~connection_inbound() override {
     // A transport that forgot on_closed must not leave the connection registered forever.
@@ -32,8 +33,8 @@ class connection_inbound : public hub_inbound {
   void on_messages(std::vector<hub_message>&& batch) override {
     if (closed_ || batch.empty()) return;
     // The actor's mailbox is bounded by closing a connection that floods it faster than it is served.
-    if (inflight_->fetch_add(1, std::memory_order_relaxed) >= max_) {
-      inflight_->fetch_sub(1, std::memory_order_relaxed);
+    if (inflight_.fetch_add(1, std::memory_order_relaxed) >= max_) {
+      inflight_.fetch_sub(1, std::memory_order_relaxed);
       conn_->close(std::string("The server cannot process messages this fast."));
       return;
     }
@@ -49,16 +50,16 @@ class connection_inbound : public hub_inbound {
  private:
   void deliver(caf::message msg) {
     if (inline_) {
-      detail::inline_unit::local(sys_).deliver(actor_, std::move(msg));
+      caf_internals::inline_unit::local(sys_).deliver(actor_, std::move(msg));
     } else {
-      caf::actor_cast<caf::abstract_actor*>(actor_)->enqueue(nullptr, caf::make_message_id(), std::move(msg), nullptr);
+      caf_internals::enqueue_plain(actor_, std::move(msg));
     }
   }
 
   caf::actor_system& sys_;
   caf::actor actor_;
   hub_connection_ptr conn_;
-  std::shared_ptr<std::atomic<std::size_t>> inflight_;
+  std::atomic<std::uint32_t>& inflight_;  // in the actor, which actor_ keeps alive
   std::size_t max_;
   bool inline_;
   bool closed_ = false;  // on_messages/on_closed are never concurrent for one connection
@@ -66,10 +67,11 @@ class connection_inbound : public hub_inbound {
 
 }  // namespace
 
-hub_host::hub_host(caf::actor_system& sys, std::shared_ptr<const served_hub> served,
+hub_host::hub_host(caf::actor_system& sys, std::shared_ptr<const served_hub> served, bool inline_dispatch,
                    const router_factory& make_router)
     : sys_(sys),
       served_(std::move(served)),
+      inline_dispatch_(inline_dispatch),
       router_(make_router ? make_router(sys, definition().name()) : spawn_local_router(sys, definition().name())) {}
 
 hub_host::~hub_host() { shutdown(); }
@@ -77,10 +79,8 @@ hub_host::~hub_host() { shutdown(); }
 bool hub_host::requires_authentication() const noexcept { return definition().options().require_authentication; }
 
 std::unique_ptr<hub_inbound> hub_host::connect(hub_connection_ptr conn) {
-  auto inflight = std::make_shared<std::atomic<std::size_t>>(0);
-  auto actor = detail::spawn_connection_actor(sys_, served_, router_, conn, inflight);
-  return std::make_unique<connection_inbound>(sys_, std::move(actor), std::move(conn), std::move(inflight),
-                                              *served_);
+  auto actor = detail::spawn_connection_actor(sys_, served_, router_, conn);
+  return std::make_unique<connection_inbound>(sys_, std::move(actor), std::move(conn), *served_, inline_dispatch_);
 }
 
 hub_context hub_host::context() const {

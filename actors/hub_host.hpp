@@ -25,7 +25,10 @@ std::shared_ptr<detail::target_sink> make_context_sink(caf::actor_system& sys, r
 
 class hub_host : public hub_endpoint {
  public:
-  hub_host(caf::actor_system& sys, std::shared_ptr<const served_hub> served, const router_factory& make_router = {});
+  // `inline_dispatch`: a frame from the client may run the connection actor on the thread that read it
+  // (caf_internals/inline_unit.hpp); false: CAF's scheduler always runs it (the plain path).
+  hub_host(caf::actor_system& sys, std::shared_ptr<const served_hub> served, bool inline_dispatch = true,
+           const router_factory& make_router = {});
   ~hub_host() override;
   hub_host(const hub_host&) = delete;
   hub_host& operator=(const hub_host&) = delete;
@@ -43,6 +46,7 @@ class hub_host : public hub_endpoint {
  private:
   caf::actor_system& sys_;
   std::shared_ptr<const served_hub> served_;
+  bool inline_dispatch_;
   router_actor router_;
   std::atomic<bool> stopped_{false};
 };

@@ -66,6 +66,9 @@ const family_spec tcp_spec{"actorhub_tcp_connections", "Accepted TCP connections
                            MetricType::Gauge};
 const family_spec duration_spec{"actorhub_invocation_duration_seconds",
                                 "Time from a decoded invocation to its completion being queued", MetricType::Histogram};
+const family_spec slow_handlers_spec{"actorhub_slow_handlers_total",
+                                    "Hub handlers found slow (they run on the blocking pool from then on)",
+                                    MetricType::Counter};
 const family_spec app_servers_spec{"actorhub_app_servers", "App-server processes connected to this gateway",
                                    MetricType::Gauge};
 
@@ -126,7 +129,8 @@ struct metrics::families {
         closed(build(prometheus::BuildCounter(), closed_spec, r)),
         limits(build(prometheus::BuildCounter(), limit_spec, r)),
         tcp(build(prometheus::BuildGauge(), tcp_spec, r)),
-        invocation_duration(build(prometheus::BuildHistogram(), duration_spec, r)) {}
+        invocation_duration(build(prometheus::BuildHistogram(), duration_spec, r)),
+        slow_handlers(build(prometheus::BuildCounter(), slow_handlers_spec, r)) {}
 
   prometheus::Family<prometheus::Gauge>& connections;
   prometheus::Family<prometheus::Counter>& messages_received;
@@ -142,6 +146,7 @@ struct metrics::families {
   prometheus::Counter* limit_children[limit_kind_count] = {};
   prometheus::Gauge* tcp_child = nullptr;
   prometheus::Family<prometheus::Histogram>& invocation_duration;
+  prometheus::Family<prometheus::Counter>& slow_handlers;
   prometheus::Family<prometheus::Gauge>* app_servers = nullptr;  // registered on first use (gateway)
 
   // Families that must show `# HELP`/`# TYPE` even while they have no samples yet.
@@ -149,7 +154,7 @@ struct metrics::families {
     std::vector<prometheus::MetricFamily> all;
     for (const auto* spec : {&connections_spec, &received_spec, &sent_spec, &received_bytes_spec, &sent_bytes_spec,
                              &handshake_spec, &closed_slow_spec, &closed_error_spec, &closed_spec, &limit_spec, &tcp_spec,
-                             &duration_spec})
+                             &duration_spec, &slow_handlers_spec})
       all.push_back(declaration(*spec));
     if (app_servers) all.push_back(declaration(app_servers_spec));
     return all;
@@ -235,6 +240,11 @@ prometheus::Histogram& metrics::invocation_duration(std::string_view hub_name, s
 
 void metrics::observe_invocation(std::string_view hub_name, std::string_view method, double seconds) {
   invocation_duration(hub_name, method).Observe(seconds);
+}
+
+void metrics::slow_handler(std::string_view hub_name, std::string_view handler) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  families_->slow_handlers.Add({{"hub", hub_label(hub_name)}, {"handler", std::string(handler)}}).Increment();
 }
 
 prometheus::Gauge& metrics::app_servers() {

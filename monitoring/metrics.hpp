@@ -86,6 +86,8 @@ class metrics {
   // actorhub_invocation_duration_seconds{hub,method}; thread-safe; stable for the process lifetime.
   prometheus::Histogram& invocation_duration(std::string_view hub_name, std::string_view method);
   void observe_invocation(std::string_view hub_name, std::string_view method, double seconds);
+  // actorhub_slow_handlers_total{hub,handler} += 1 (once per handler: the dispatch reports each once).
+  void slow_handler(std::string_view hub_name, std::string_view handler);
   // actorhub_app_servers (gateway only: the family appears once this is first called).
   prometheus::Gauge& app_servers();
   // actorhub_limit_rejections_total{limit}: requests and connections turned away by a limit (process-wide).

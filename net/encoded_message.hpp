@@ -17,10 +17,19 @@ using shared_bytes = std::shared_ptr<const std::string>;
 
 class encoded_message {
  public:
-  explicit encoded_message(hub_message m) : msg_(std::move(m)) {}
+  explicit encoded_message(hub_message m) : msg_(std::move(m)), type_(type_of(msg_)) {}
+
+  // A message another process already encoded in every protocol (a cluster peer's delivery): its bytes are
+  // shared as they are, never decoded. message() is then empty (a default hub_message).
+  encoded_message(message_type type, std::array<std::string, protocol_count> records) : type_(type) {
+    for (std::size_t i = 0; i < protocol_count; ++i) {
+      encoded_[i] = std::make_shared<const std::string>(std::move(records[i]));
+      ready_[i].store(true, std::memory_order_relaxed);
+    }
+  }
 
   const hub_message& message() const noexcept { return msg_; }
-  message_type type() const noexcept { return type_of(msg_); }
+  message_type type() const noexcept { return type_; }
 
   // The framed record for protocol `p`; encoded on first use (thread-safe), then shared.
   // (Not std::call_once: glibc's pthread_once makes a futex system call on every first use, i.e. per message.)
@@ -40,6 +49,7 @@ class encoded_message {
 
  private:
   hub_message msg_;
+  message_type type_;
   mutable std::mutex mu_;
   mutable std::array<std::atomic<bool>, protocol_count> ready_{};
   mutable std::array<shared_bytes, protocol_count> encoded_;

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include <actorhub/client_method.hpp>
 #include <actorhub/client_result.hpp>
 #include <actorhub/convert.hpp>
 #include <actorhub/send_target.hpp>
@@ -31,6 +32,12 @@ class client_proxy {
     send_args(std::move(method), make_args(std::forward<Ts>(args)...));
   }
   void send_args(std::string method, array args) const;
+  // Typed: the arguments must convert to the client method's parameter types.
+  template <class... Params, class... Ts>
+  void send(const client_method<void(Params...)>& m, Ts&&... args) const {
+    static_assert(sizeof...(Params) == sizeof...(Ts), "wrong number of arguments for this client method");
+    send_args(m.name, make_args(Params(std::forward<Ts>(args))...));
+  }
 
   const send_target& target() const noexcept { return target_; }
 
@@ -50,10 +57,30 @@ class single_client_proxy : public client_proxy {
   // the connection actor inside a hub method) with its result, its error, a timeout, or the disconnect.
   void invoke(std::string method, array args, result_handler handler) const;
   void invoke(std::string method, array args, std::chrono::milliseconds timeout, result_handler handler) const;
+  // The same with the result read as T: `invoke<int>("GetNumber", {}, [](actorhub::result<int> r) {...})`.
+  template <class T, class F>
+  void invoke(std::string method, array args, F&& handler) const {
+    invoke(std::move(method), std::move(args), typed<T>(std::forward<F>(handler)));
+  }
+  template <class T, class F>
+  void invoke(std::string method, array args, std::chrono::milliseconds timeout, F&& handler) const {
+    invoke(std::move(method), std::move(args), timeout, typed<T>(std::forward<F>(handler)));
+  }
+  // Typed by a client_method: `invoke(client::confirm, [](actorhub::result<int> r) {...}, "sure?")`.
+  template <class R, class... Params, class F, class... Ts>
+  void invoke(const client_method<R(Params...)>& m, F&& handler, Ts&&... args) const {
+    static_assert(sizeof...(Params) == sizeof...(Ts), "wrong number of arguments for this client method");
+    invoke(m.name, make_args(Params(std::forward<Ts>(args))...), typed<R>(std::forward<F>(handler)));
+  }
 
   const std::string& connection_id() const noexcept { return id_; }
 
  private:
+  template <class T, class F>
+  static result_handler typed(F&& handler) {
+    return [h = std::forward<F>(handler)](client_result r) { h(result<T>(std::move(r))); };
+  }
+
   std::string id_;
 };
 

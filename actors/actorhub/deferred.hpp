@@ -1,6 +1,6 @@
-// A hub method result that arrives later (from hub_call::defer()). Resolve or fail it in the connection's
-// actor (a callback of after(), a client result, a request to another actor, a stream callback). The first
-// resolution wins; later ones are ignored.
+// A hub method result that arrives later (from hub_call::defer()). Resolve or fail it from any thread (a
+// callback of after(), a client result, a request to another actor, your own thread pool); it completes in the
+// connection's actor. The first resolution wins; later ones are ignored.
 #pragma once
 
 #include <exception>

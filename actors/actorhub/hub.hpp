@@ -93,6 +93,11 @@ class hub {
   const hub_options& options() const noexcept { return options_; }
 
   const detail::method_entry* find(const std::string& method) const;
+  std::size_t method_count() const noexcept { return methods_.size(); }
+  template <class F>
+  void for_each_method(F&& f) const {
+    for (auto& [name, entry] : methods_) f(entry);
+  }
   const connected_handler& connected() const noexcept { return connected_; }
   const disconnected_handler& disconnected() const noexcept { return disconnected_; }
   // Lets the runtime attach a duration observer (metrics) to each method.

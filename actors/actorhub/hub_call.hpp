@@ -1,6 +1,8 @@
-// The context of one hub method call (like ASP.NET Core's Hub.Context + Clients + Groups). It lives in the
-// calling connection's actor: use it (and copies of it) only from that actor, i.e. inside handlers and the
-// callbacks they register (after(), client results, stream callbacks). From other threads use executor().
+// The context of one hub method call (like ASP.NET Core's Hub.Context + Clients + Groups). It belongs to the
+// calling connection's actor, but it (and its copies) may be used from any thread: what it does runs in that
+// actor, at once when the caller is the actor, else as a message to it, in the order one thread called. So a
+// handler on the blocking pool, or a callback on the application's own thread, sends and resolves like a
+// handler in the actor. Only self() is limited to the actor (null elsewhere).
 #pragma once
 
 #include <chrono>
@@ -9,10 +11,11 @@
 #include <optional>
 #include <string>
 
-#include "caf/actor_addr.hpp"
-#include "caf/fwd.hpp"
+#include <caf/actor_addr.hpp>
+#include <caf/fwd.hpp>
 
 #include <actorhub/clients.hpp>
+#include <actorhub/presence.hpp>
 #include <actorhub/connection_info.hpp>
 
 namespace actorhub {
@@ -49,6 +52,7 @@ class hub_call {
 
   hub_clients clients() const;
   group_manager groups() const;
+  actorhub::presence presence() const;
 
   // Completes the invocation later: return the deferred (or just keep it) and resolve/fail it in a callback.
   deferred defer();
@@ -56,7 +60,8 @@ class hub_call {
   // is gone. An exception escaping `f` fails this invocation if it is still running.
   void after(std::chrono::milliseconds delay, std::function<void()> f) const;
   connection_executor executor() const;
-  // The connection actor, e.g. for self()->request(user_actor, ...). Valid while the connection lives.
+  // The connection actor, e.g. for self()->request(user_actor, ...). Valid while the connection lives, and only
+  // in that actor (handlers that run there and their callbacks); null on other threads.
   caf::event_based_actor* self() const noexcept;
   // Closes the connection (like Context.Abort()).
   void abort(std::optional<std::string> error = std::nullopt) const;

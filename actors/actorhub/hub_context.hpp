@@ -9,6 +9,7 @@
 
 
 #include <actorhub/clients.hpp>
+#include <actorhub/presence.hpp>
 
 namespace actorhub {
 
@@ -20,6 +21,7 @@ class hub_context {
 
   client_targets clients() const;
   group_manager groups() const;
+  actorhub::presence presence() const;
   const std::string& hub_name() const noexcept { return name_; }
   explicit operator bool() const noexcept { return sink_ != nullptr; }
 

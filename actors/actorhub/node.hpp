@@ -46,6 +46,8 @@ class node {
   const node_options& options() const noexcept;
   // The node's name (node_options::name, or the one chosen for it).
   const std::string& name() const noexcept;
+  // The bound port of GET /metrics once started (0 when not exposed).
+  std::uint16_t metrics_port() const;
 
   // Binds the client endpoint and the metrics endpoint. Returns the error instead of throwing; `what`
   // (optional) names the address that failed ("http 127.0.0.1:5000", "metrics 127.0.0.1:9100").

@@ -8,7 +8,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <actorhub/server_options.hpp>
 
@@ -44,14 +46,31 @@ struct dispatch_options {
   std::size_t max_blocking_threads = 64;
 };
 
+// A cluster node (docs/cluster.md): set `port` to join a cluster. Without a key a node binds loopback only.
+struct cluster_options {
+  std::optional<std::uint16_t> port;   // --node PORT: publish this node there (0: any free port)
+  std::string bind = "127.0.0.1";      // --node-bind ADDRESS: where the node listens
+  std::string advertise;               // --advertise HOST:PORT: how the others reach it ("" = bind:port)
+  std::vector<std::string> join;       // --join HOST:PORT (repeatable): members to join through
+  std::string key;                     // --cluster-key: the shared secret every member proves
+  std::string tls_cert, tls_key;       // --node-tls-cert/--node-tls-key: node links on TLS (PEM files)
+  std::chrono::milliseconds heartbeat{1000};        // between nodes
+  std::chrono::milliseconds failure_timeout{4000};  // a member silent this long is dropped
+  std::chrono::milliseconds retry{1000};            // dialling join targets and lost members again
+
+  bool enabled() const noexcept { return port.has_value(); }
+};
+
 struct node_options {
   std::string name;  // GetServerName, /healthz; empty: a unique name is chosen
   // The client endpoint: HTTP, WebSocket, SSE, long polling (address, port, transport limits).
+  bool client_endpoint = true;
   server_options http;
   std::string metrics_address;    // "127.0.0.1:9100" serves GET /metrics there; empty: not exposed
   std::size_t actor_threads = 2;  // the actor scheduler's threads (policy `sharing`)
   connection_limits limits;
   dispatch_options dispatch;
+  cluster_options cluster;
 };
 
 }  // namespace actorhub

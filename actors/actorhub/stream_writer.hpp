@@ -1,5 +1,6 @@
-// The server-to-client stream of a streaming hub method. Use it in the connection's actor. The stream stays
-// open until complete() or fail(), a CancelInvocation from the client, or the connection's end.
+// The server-to-client stream of a streaming hub method. Usable from any thread (items are written in the order
+// one thread wrote them). The stream stays open until complete() or fail(), a CancelInvocation from the
+// client, or the connection's end.
 #pragma once
 
 #include <exception>

@@ -18,6 +18,9 @@
 
 #include <actorhub/host_port.hpp>
 #include "actors/hub_host.hpp"
+#include "actors/node/deployment.hpp"
+#include "actors/dispatch/blocking_pool.hpp"
+#include "monitoring/log.hpp"
 #include "monitoring/metrics.hpp"
 #include "net/server.hpp"
 
@@ -33,12 +36,13 @@ sigset_t stop_signals() {
   return s;
 }
 
-caf::actor_system_config& configure(caf::actor_system_config& cfg, const node_options& opts) {
+caf::actor_system_config& configure(caf::actor_system_config& cfg, const node_options& opts, deployment& d) {
   // Before the actor system starts its threads, so they inherit the blocked signals.
   auto s = stop_signals();
   pthread_sigmask(SIG_BLOCK, &s, nullptr);
   cfg.set("scheduler.max-threads", opts.actor_threads == 0 ? std::size_t{1} : opts.actor_threads);
   cfg.set("scheduler.policy", caf::atom("sharing"));
+  d.configure(cfg);
   return cfg;
 }
 
@@ -59,19 +63,34 @@ node_options named(node_options o) {
 struct node::impl {
   explicit impl(node_options o)
       : opts(named(std::move(o))),
-        sys(configure(cfg, opts)),
+        deploy(make_deployment(services)),
+        sys(configure(cfg, opts, *deploy)),
         metrics(std::make_shared<actorhub::metrics>()),
-        http(std::make_unique<server>(opts.http, metrics)) {
-    auto body = boost::json::serialize(boost::json::object{{"status", "ok"}, {"name", opts.name}, {"members", 1}});
-    http->set_health([body] { return body; });
+        pool(std::make_shared<dispatch::blocking_pool>(opts.dispatch.max_blocking_threads)) {
+    services.system = &sys;
+    services.metrics = metrics;
+    if (opts.client_endpoint) {
+      auto http_opts = opts.http;
+      deploy->prepare(http_opts);
+      http = std::make_unique<server>(std::move(http_opts), metrics);
+      services.http = http.get();
+      http->add_route("/healthz", [this](const http_request& req, http_responder respond) {
+        if (req.path != "/healthz") return respond(http_response{404, "text/plain; charset=utf-8", "Not Found", {}});
+        auto h = deploy->health();
+        respond(http_response{h.status, "application/json", std::move(h.body), {}});
+      });
+    }
   }
 
   node_options opts;
+  node_services services{&opts};
+  std::unique_ptr<deployment> deploy;
   caf::actor_system_config cfg;
   caf::actor_system sys;  // before the server: sessions (and their actor handles) go first
   std::shared_ptr<actorhub::metrics> metrics;
+  std::shared_ptr<dispatch::blocking_pool> pool;
   std::map<std::string, std::shared_ptr<hub_host>> hosts;  // by hub name
-  std::unique_ptr<server> http;
+  std::unique_ptr<server> http;                            // null without a client endpoint
   bool started = false;
   std::atomic<bool> stopping{false};
 };
@@ -83,6 +102,9 @@ node::~node() {
   impl_->http.reset();
   for (auto& [name, host] : impl_->hosts) host->shutdown();
   impl_->hosts.clear();
+  impl_->deploy->stop();
+  // Handlers still running there post their outcome to actors: let them end before the actor system does.
+  impl_->pool->shutdown(std::chrono::seconds(2));
   // The actor system waits for the remaining actors when it is destroyed.
 }
 
@@ -93,9 +115,18 @@ hub_context node::add_hub(hub h, unsigned transports) {
     auto* histogram = &metrics->invocation_duration(name, method);
     return [histogram](double seconds) { histogram->Observe(seconds); };
   });
-  auto served = std::make_shared<const served_hub>(served_hub{std::move(h), m.opts.limits, m.opts.dispatch});
-  auto host = std::make_shared<hub_host>(m.sys, std::move(served));
-  m.http->add_hub("/" + name, host, transports);
+  auto report = [metrics = m.metrics](const std::string& hub, const std::string& handler,
+                                      std::chrono::milliseconds ran_for) {
+    metrics->slow_handler(hub, handler);
+    log::warning("hub '" + hub + "': handler '" + handler + "' ran for " + std::to_string(ran_for.count()) +
+                 " ms; it runs on the blocking pool from now on, so it delays only its own connection");
+  };
+  auto served = make_served_hub(std::move(h), m.opts.limits, m.opts.dispatch, m.pool, std::move(report));
+  auto host = std::make_shared<hub_host>(m.sys, std::move(served), m.opts.dispatch.inline_dispatch,
+                                         [&m](caf::actor_system&, const std::string& hub) {
+                                           return m.deploy->make_router(hub);
+                                         });
+  if (m.http) m.http->add_hub("/" + name, host, transports);
   auto ctx = host->context();
   m.hosts.insert_or_assign(name, std::move(host));
   return ctx;
@@ -104,7 +135,7 @@ hub_context node::add_hub(hub h, unsigned transports) {
 void node::map_hub(std::string path, const std::string& hub_name, unsigned transports) {
   auto i = impl_->hosts.find(hub_name);
   if (i == impl_->hosts.end()) throw std::invalid_argument("map_hub: no hub named '" + hub_name + "'");
-  impl_->http->add_hub(std::move(path), i->second, transports);
+  if (impl_->http) impl_->http->add_hub(std::move(path), i->second, transports);
 }
 
 hub_context node::context(const std::string& hub_name) const {
@@ -112,17 +143,23 @@ hub_context node::context(const std::string& hub_name) const {
   return i == impl_->hosts.end() ? hub_context{} : i->second->context();
 }
 
-http_routes& node::http() { return *impl_->http; }
+http_routes& node::http() {
+  if (!impl_->http) throw std::logic_error("this node has no client endpoint (node_options::client_endpoint)");
+  return *impl_->http;
+}
 caf::actor_system& node::system() noexcept { return impl_->sys; }
 const node_options& node::options() const noexcept { return impl_->opts; }
 const std::string& node::name() const noexcept { return impl_->opts.name; }
+std::uint16_t node::metrics_port() const { return impl_->metrics->exposed_port(); }
 
 std::error_code node::start(std::string* what) {
   auto& m = *impl_;
   if (m.started) return {};
-  if (auto ec = m.http->listen()) {
-    if (what) *what = "http " + host_port{m.opts.http.address, m.opts.http.port}.text();
-    return ec;
+  if (m.http) {
+    if (auto ec = m.http->listen()) {
+      if (what) *what = "http " + host_port{m.opts.http.address, m.opts.http.port}.text();
+      return ec;
+    }
   }
   if (!m.opts.metrics_address.empty()) {
     auto address = parse_host_port(m.opts.metrics_address);
@@ -133,6 +170,7 @@ std::error_code node::start(std::string* what) {
       return ec;
     }
   }
+  if (auto ec = m.deploy->start(what)) return ec;
   m.started = true;
   return {};
 }
@@ -140,24 +178,29 @@ std::error_code node::start(std::string* what) {
 int node::run() {
   auto& m = *impl_;
   if (!m.started && start()) return 1;
-  std::thread waiter([this] {
+  std::thread waiter([&] {
     auto s = stop_signals();
     timespec tick{0, 100'000'000};
-    while (!impl_->stopping.load()) {
+    while (!m.stopping.load()) {
       if (sigtimedwait(&s, nullptr, &tick) > 0) break;
     }
     stop();
   });
-  m.http->run();  // returns once stop() closed every client
+  // Without a client endpoint the waiter alone runs until a signal or stop().
+  if (m.http) m.http->run();  // returns once stop() closed every client
   m.stopping = true;
   waiter.join();
   for (auto& [name, host] : m.hosts) host->shutdown();
+  m.deploy->stop();
   return 0;
 }
 
 void node::stop() {
-  if (impl_->stopping.exchange(true)) return;
-  impl_->http->stop();
+  auto& m = *impl_;
+  if (m.stopping.exchange(true)) return;
+  // Draining first (a cluster hands its sessions off), then every client still here gets a Close.
+  m.deploy->drain(std::chrono::milliseconds(2500));
+  if (m.http) m.http->stop();
 }
 
 }  // namespace actorhub

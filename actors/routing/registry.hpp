@@ -152,6 +152,23 @@ class registry {
 
   // -- presence ---------------------------------------------------------------------------------------------
 
+  // The user of a registered connection ("" when anonymous or unknown).
+  std::string_view user_of(std::string_view id) const noexcept {
+    auto s = ids_.find(id);
+    if (s == no_slot || !records_[s].user.valid()) return {};
+    return users_.name(records_[s].user.set);
+  }
+  // The groups a registered connection is in.
+  std::vector<std::string> groups_of(std::string_view id) const {
+    std::vector<std::string> out;
+    auto s = ids_.find(id);
+    if (s != no_slot && records_[s].groups)
+      for (auto& m : *records_[s].groups) out.emplace_back(groups_.name(m.set));
+    return out;
+  }
+  std::vector<std::string> group_names() const { return names_of(groups_); }
+  std::vector<std::string> user_names() const { return names_of(users_); }
+
   std::vector<std::string> group_members(std::string_view group) const {
     std::vector<std::string> out;
     for_each_in_group(group, [&](std::string_view id, const Endpoint&) { out.emplace_back(id); });
@@ -231,6 +248,13 @@ class registry {
     }
     for (auto& m : *r.groups)
       if (m.set == ref.set) m.index = ref.index;
+  }
+
+  static std::vector<std::string> names_of(const named_sets& sets) {
+    std::vector<std::string> out;
+    out.reserve(sets.size());
+    sets.for_each_set([&](std::uint32_t set) { out.emplace_back(sets.name(set)); });
+    return out;
   }
 
   template <class F>

@@ -17,17 +17,21 @@
 //                                    `ok` never waits for another process. Sends of one sender reach each
 //                                    recipient in the order they were sent, whatever their target kinds.
 //                                    Fire-and-forget callers use anon_send.
-//  join / leave(conn, group) -> ok   membership changed (idempotent; names are case-sensitive) and in effect
+//  group(join, conn, group) -> ok    membership changed (join = true adds, false removes) (idempotent; names are case-sensitive) and in effect
 //                                    everywhere: every send issued after `ok`, from any process, sees it.
 //                                    Unknown connections are ignored.
 //  invoke(conn, inv)         -> client_result   a client result from connection `conn`.
+//  presence(query)           -> presence_result who is in a group, how many connections, is a user online:
+//                                    answered for every process the hub spans.
 //  stats()                   -> router_stats    sizes of the registry (tests, diagnostics).
 //  shutdown                          closes the remaining connections and stops the router.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "caf/actor.hpp"
 #include "caf/allowed_unsafe_message_type.hpp"
@@ -57,6 +61,18 @@ struct client_invocation {
   std::chrono::milliseconds timeout{30'000};
 };
 
+// Presence questions (presence.hpp), answered for the whole hub.
+struct presence_query {
+  enum class kind : std::uint8_t { group_connections, group_users, connection_count, user_online };
+  kind what = kind::connection_count;
+  std::string name;  // the group or user; unused for connection_count
+};
+struct presence_result {
+  std::vector<std::string> names;  // group_connections / group_users: sorted, each once
+  std::uint64_t count = 0;         // connection_count
+  bool found = false;              // user_online
+};
+
 struct router_stats {
   std::size_t connections = 0;
   std::size_t users = 0;
@@ -67,9 +83,9 @@ using router_actor = caf::typed_actor<
     caf::replies_to<attach_atom, connection_entry>::with<ok_atom>,
     caf::reacts_to<detach_atom, std::string>,
     caf::replies_to<send_atom, send_target, encoded_ptr>::with<ok_atom>,
-    caf::replies_to<join_atom, std::string, std::string>::with<ok_atom>,
-    caf::replies_to<leave_atom, std::string, std::string>::with<ok_atom>,
+    caf::replies_to<group_atom, bool, std::string, std::string>::with<ok_atom>,
     caf::replies_to<invoke_atom, std::string, client_invocation>::with<client_result>,
+    caf::replies_to<presence_atom, presence_query>::with<presence_result>,
     caf::replies_to<stats_atom>::with<router_stats>,
     caf::reacts_to<shutdown_atom>>;
 
@@ -81,5 +97,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorhub::connection_entry)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorhub::client_invocation)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorhub::client_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorhub::router_stats)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorhub::presence_query)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorhub::presence_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorhub::send_target)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorhub::encoded_ptr)

@@ -30,7 +30,7 @@
 #include "caf/event_based_actor.hpp"
 #include "caf/scoped_actor.hpp"
 
-#include "actors/detail/connection.hpp"
+#include "actors/connection/connection_runtime.hpp"
 #include <actorhub/hub.hpp>
 #include "actors/hub_host.hpp"
 #include "net/hub_connection.hpp"
@@ -176,7 +176,10 @@ int main(int argc, char** argv) {
     });
   }
   h.on_disconnected([](hub_call&, const std::optional<std::string>&) { disconnected.hit(); });
-  hub_host host(sys, std::make_shared<const served_hub>(served_hub{std::move(h), {}, {}}));
+  // As a node serves it (dispatch policy included), with a pool that stays unused: on_connected is quick.
+  dispatch_options dispatch;
+  dispatch.probation_calls = 0;
+  hub_host host(sys, make_served_hub(std::move(h), {}, dispatch, nullptr, {}));
 
   null_protocol protocol;
   std::vector<std::shared_ptr<null_connection>> conns;

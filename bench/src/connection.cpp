@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "clock.hpp"
+#include "http_parse.hpp"
 
 namespace bench {
 
@@ -19,18 +20,13 @@ namespace {
 
 constexpr std::size_t max_frame_bytes = 16 * 1024 * 1024;
 constexpr std::size_t max_http_head = 16 * 1024;
-constexpr std::size_t max_http_body = 64 * 1024;
+constexpr std::size_t max_http_body = 64 * 1024;       // negotiate and POST answers
+constexpr std::size_t max_poll_body = 16 * 1024 * 1024;  // one long-poll answer
 constexpr std::size_t max_unsent_bytes = 64 * 1024 * 1024;
 constexpr int64_t close_timeout_ns = 3'000'000'000;
 
 char read_buffer[256 * 1024];  // one per process: the loop is single-threaded
 std::string encode_scratch;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& ch : out) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-  return out;
-}
 
 std::string url_encode(std::string_view s) {
   static const char* hex = "0123456789ABCDEF";
@@ -47,27 +43,32 @@ std::string url_encode(std::string_view s) {
   return out;
 }
 
-// HTTP/1.1 chunked body: 1 = complete (body filled, used advanced), 0 = need more bytes, -1 = malformed.
-int dechunk(std::string_view in, std::string& body, std::size_t& used) {
-  std::size_t pos = 0;
-  for (;;) {
-    auto eol = in.find("\r\n", pos);
-    if (eol == std::string_view::npos) return in.size() - pos > 32 ? -1 : 0;
-    char* end = nullptr;
-    std::string size_line(in.substr(pos, eol - pos));
-    unsigned long n = std::strtoul(size_line.c_str(), &end, 16);
-    if (end == size_line.c_str() || n > max_http_body || body.size() + n > max_http_body) return -1;
-    pos = eol + 2;
-    if (n == 0) {
-      auto trailer_end = in.find("\r\n", pos);  // no trailers expected: the next line is empty
-      if (trailer_end == std::string_view::npos) return 0;
-      used += trailer_end + 2;
-      return 1;
+// A non-blocking TCP socket connecting to dst from `source` (127.0.0.1: the kernel's choice); -1 with errno.
+int open_tcp(const sockaddr_in& dst, in_addr source) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (source.s_addr != 0 && source.s_addr != htonl(INADDR_LOOPBACK)) {
+    // Let connect() pick the port for this source address: each 127.x address has its own port range.
+    setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    src.sin_addr = source;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) < 0) {
+      int e = errno;
+      ::close(fd);
+      errno = e;
+      return -1;
     }
-    if (in.size() < pos + n + 2) return 0;
-    body.append(in.substr(pos, n));
-    pos += n + 2;
   }
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&dst), sizeof dst) < 0 && errno != EINPROGRESS) {
+    int e = errno;
+    ::close(fd);
+    errno = e;
+    return -1;
+  }
+  return fd;
 }
 
 uint64_t big_endian(const char* p, int n) {
@@ -77,6 +78,209 @@ uint64_t big_endian(const char* p, int n) {
 }
 
 }  // namespace
+
+const char* transport_name(transport_kind t) {
+  switch (t) {
+    case transport_kind::websockets: return "websockets";
+    case transport_kind::sse: return "sse";
+    case transport_kind::long_polling: return "longpolling";
+  }
+  return "?";
+}
+
+// ---- the POST socket of an SSE or long-polling connection ----
+
+class post_channel final : public io_handler {
+ public:
+  explicit post_channel(connection& owner) : owner_(owner) {}
+  ~post_channel() override { close(); }
+  post_channel(const post_channel&) = delete;
+  post_channel& operator=(const post_channel&) = delete;
+
+  // Queues hub message bytes; they go out in the next POST (one in flight at a time).
+  void send(std::string_view bytes, bool binary) {
+    if (queued_.empty()) queued_binary_ = binary;
+    queued_.append(bytes.data(), bytes.size());
+    if (queued_.size() + out_.size() > max_unsent_bytes) return fail("server not reading (64 MiB unsent)");
+    kick();
+  }
+  // Long polling's end: DELETE {path}?id= after whatever is queued.
+  void send_delete() {
+    delete_wanted_ = true;
+    kick();
+  }
+  void close() {
+    drop_socket();
+    in_flight_ = false;
+    delete_wanted_ = false;
+    queued_.clear();
+  }
+
+ private:
+  void kick() {
+    if (!deferred_) {
+      deferred_ = true;
+      owner_.loop_.defer(this);
+    }
+  }
+  void on_deferred() override {
+    deferred_ = false;
+    pump();
+  }
+  void pump() {
+    if (in_flight_ || (queued_.empty() && !delete_wanted_)) return;
+    if (fd_ < 0) {
+      fd_ = open_tcp(owner_.target_.addr, owner_.source_);
+      if (fd_ < 0) return fail(std::strerror(errno));
+      connected_ = false;
+      want_write_ = true;
+      owner_.loop_.add(fd_, EPOLLIN | EPOLLOUT, this);
+      return;  // on_io pumps once connected
+    }
+    if (!connected_) return;
+    const auto& t = owner_.target_;
+    const char* method = queued_.empty() ? "DELETE " : "POST ";
+    out_ += method;
+    out_ += t.path;
+    out_ += "?id=";
+    out_ += url_encode(owner_.token_);
+    out_ += " HTTP/1.1\r\nHost: ";
+    out_ += t.host_header;
+    out_ += "\r\nUser-Agent: actorhub-bench\r\n";
+    if (!queued_.empty()) {
+      out_ += queued_binary_ ? "Content-Type: application/octet-stream\r\n" : "Content-Type: text/plain;charset=UTF-8\r\n";
+      out_ += "Content-Length: " + std::to_string(queued_.size()) + "\r\n\r\n";
+      out_ += queued_;
+      queued_.clear();
+    } else {
+      out_ += "Content-Length: 0\r\n\r\n";
+      delete_wanted_ = false;
+    }
+    in_flight_ = true;
+    write();
+  }
+
+  void on_io(uint32_t ev) override {
+    if (fd_ < 0) return;
+    if (!connected_) {
+      int err = 0;
+      socklen_t len = sizeof err;
+      getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len);
+      if (err) return fail(std::strerror(err));
+      if (!(ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
+      connected_ = true;
+      pump();
+      if (fd_ >= 0 && out_.empty()) update_interest();
+      return;
+    }
+    if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) read();
+    if (fd_ >= 0 && (ev & EPOLLOUT)) write();
+  }
+
+  void read() {
+    for (;;) {
+      ssize_t n = ::recv(fd_, read_buffer, sizeof read_buffer, 0);
+      if (n > 0) {
+        in_.append(read_buffer, std::size_t(n));
+        if (!parse()) return;
+        if (std::size_t(n) < sizeof read_buffer) return;
+        continue;
+      }
+      if (n == 0) {
+        if (in_flight_) return fail("POST socket closed by the server");
+        drop_socket();  // an idle keep-alive socket the server let go: the next POST opens a new one
+        return kick();
+      }
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      if (errno == EINTR) continue;
+      return fail(std::strerror(errno));
+    }
+  }
+
+  // Answers to POST / DELETE; false once the socket is gone.
+  bool parse() {
+    while (!in_.empty()) {
+      http_head h;
+      std::size_t hl = parse_http_head(in_, h, max_http_head);
+      if (hl == http_incomplete) return true;
+      if (hl == http_malformed) return fail("POST: malformed HTTP response"), false;
+      std::size_t used = 0;
+      int r = read_http_body(std::string_view(in_).substr(hl), h, max_http_body, body_, used);
+      if (r == 0) return true;
+      if (r < 0) return fail("POST: bad response body"), false;
+      in_.erase(0, hl + used);
+      if (!in_flight_) return fail("POST: answer without a request"), false;
+      in_flight_ = false;
+      if (h.status != 200 && h.status != 202) {
+        if (owner_.state_ == connection::state::closing && owner_.closed_by_us_) return true;  // e.g. 404 after DELETE
+        return fail(h.status == 404   ? "POST: 404 (no such connection)"
+                    : h.status == 409 ? "POST: 409 (concurrent POST)"
+                                      : "POST: HTTP status not 200"),
+               false;
+      }
+      if (h.close) {
+        drop_socket();
+        kick();
+        return false;
+      }
+      kick();  // the next POST carries what was queued meanwhile
+    }
+    return true;
+  }
+
+  void write() {
+    std::size_t sent = 0;
+    while (sent < out_.size()) {
+      ssize_t n = ::send(fd_, out_.data() + sent, out_.size() - sent, MSG_NOSIGNAL);
+      if (n > 0) {
+        sent += std::size_t(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+      return fail(std::strerror(errno));
+    }
+    out_.erase(0, sent);
+    update_interest();
+  }
+
+  void update_interest() {
+    bool want = !out_.empty();
+    if (want == want_write_ || fd_ < 0) return;
+    want_write_ = want;
+    owner_.loop_.modify(fd_, EPOLLIN | (want ? EPOLLOUT : 0u), this);
+  }
+
+  void drop_socket() {
+    if (fd_ >= 0) {
+      owner_.loop_.remove(fd_);
+      ::close(fd_);
+      fd_ = -1;
+    }
+    connected_ = false;
+    want_write_ = false;
+    in_.clear();
+    out_.clear();
+  }
+
+  // Ends the whole connection (which closes this channel too); touch nothing afterwards.
+  void fail(const char* why) { owner_.finish(true, why); }
+
+  connection& owner_;
+  int fd_ = -1;
+  bool connected_ = false;
+  bool want_write_ = false;
+  bool deferred_ = false;
+  bool in_flight_ = false;
+  bool delete_wanted_ = false;
+  bool queued_binary_ = false;
+  std::string queued_;  // hub messages for the next POST body
+  std::string out_;     // request bytes not yet accepted by the socket
+  std::string in_;
+  std::string body_;
+};
+
+// ---- connection ----
 
 connection::connection(event_loop& loop, const target& t, connection_events& ev, uint32_t index)
     : loop_(loop), target_(t), events_(ev), index_(index), mask_state_(0x9e3779b9u ^ (index * 2654435761u) ^ 1u) {}
@@ -97,32 +301,8 @@ void connection::start(in_addr source) {
 }
 
 bool connection::open_socket() {
-  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  fd_ = open_tcp(target_.addr, source_);
   if (fd_ < 0) return false;
-  int one = 1;
-  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (source_.s_addr != 0 && source_.s_addr != htonl(INADDR_LOOPBACK)) {
-    // Let connect() pick the port for this source address: each 127.x address has its own port range.
-    setsockopt(fd_, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-    sockaddr_in src{};
-    src.sin_family = AF_INET;
-    src.sin_addr = source_;
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&src), sizeof src) < 0) {
-      int e = errno;
-      ::close(fd_);
-      fd_ = -1;
-      errno = e;
-      return false;
-    }
-  }
-  if (::connect(fd_, reinterpret_cast<const sockaddr*>(&target_.addr), sizeof target_.addr) < 0 &&
-      errno != EINPROGRESS) {
-    int e = errno;
-    ::close(fd_);
-    fd_ = -1;
-    errno = e;
-    return false;
-  }
   state_ = state::connecting;
   want_write_ = true;
   loop_.add(fd_, EPOLLIN | EPOLLOUT, this);
@@ -143,12 +323,13 @@ void connection::on_io(uint32_t ev) {
   if (fd_ >= 0 && (ev & EPOLLOUT)) flush();
 }
 
+static bool is_signalr(wire w) { return w == wire::signalr_json || w == wire::signalr_msgpack; }
+
 void connection::on_connected() {
-  bool signalr = target_.dialect == wire::signalr_json || target_.dialect == wire::signalr_msgpack;
-  if (signalr && target_.negotiate && token_.empty())
+  if (is_signalr(target_.dialect) && target_.negotiate && token_.empty())
     send_negotiate();
   else
-    send_upgrade();
+    send_transport_request();
   flush();
 }
 
@@ -159,7 +340,7 @@ void connection::send_negotiate() {
           "Content-Type: text/plain;charset=UTF-8\r\nContent-Length: 0\r\n\r\n";
 }
 
-void connection::send_upgrade() {
+void connection::send_transport_request() {
   state_ = state::upgrading;
   std::string path;
   switch (target_.dialect) {
@@ -171,9 +352,39 @@ void connection::send_upgrade() {
     case wire::ws_json: path = target_.path; break;
     case wire::socketio: path = "/socket.io/?EIO=4&transport=websocket"; break;
   }
-  out_ += "GET " + path + " HTTP/1.1\r\nHost: " + target_.host_header +
-          "\r\nUser-Agent: actorhub-bench\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  switch (target_.transport) {
+    case transport_kind::websockets:
+      out_ += "GET " + path + " HTTP/1.1\r\nHost: " + target_.host_header +
+              "\r\nUser-Agent: actorhub-bench\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+      return;
+    case transport_kind::sse:
+      out_ += "GET " + path + " HTTP/1.1\r\nHost: " + target_.host_header +
+              "\r\nUser-Agent: actorhub-bench\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n";
+      return;
+    case transport_kind::long_polling:
+      send_poll();  // the first poll: answered at once, empty
+      return;
+  }
+}
+
+void connection::send_poll() {
+  out_ += "GET " + target_.path + "?id=" + url_encode(token_) + " HTTP/1.1\r\nHost: " + target_.host_header +
+          "\r\nUser-Agent: actorhub-bench\r\n\r\n";
+  // Not a hub message: the keep-alive sweep's "sent nothing for a while" is left alone.
+  if (!deferred_) {
+    deferred_ = true;
+    loop_.defer(this);
+  }
+}
+
+void connection::send_handshake() {
+  std::string_view hs = target_.dialect == wire::signalr_msgpack ? "{\"protocol\":\"messagepack\",\"version\":1}\x1e"
+                                                                 : "{\"protocol\":\"json\",\"version\":1}\x1e";
+  if (target_.transport == transport_kind::websockets) return send_frame(1, hs);
+  if (!post_) post_ = std::make_unique<post_channel>(*this);
+  last_send_ns_ = now_ns();
+  post_->send(hs, false);  // always JSON text, also for MessagePack
 }
 
 void connection::on_readable() {
@@ -191,7 +402,7 @@ void connection::on_readable() {
       }
       if (fd_ < 0) return;
       if (reconnect_for_upgrade_) {
-        // The server closes after negotiate: upgrade on a fresh socket.
+        // The server closes after negotiate: the transport request goes on a fresh socket.
         reconnect_for_upgrade_ = false;
         close_socket();
         if (!open_socket()) finish(true, std::strerror(errno));
@@ -214,57 +425,50 @@ std::size_t connection::consume(const char* data, std::size_t size) {
   std::string_view all(data, size);
   std::size_t used = 0;
   while (used < size && fd_ >= 0 && !reconnect_for_upgrade_) {
-    if (state_ == state::negotiating || state_ == state::upgrading) {
-      std::size_t u = consume_http(all.substr(used));
-      if (u == 0) break;
-      used += u;
+    std::size_t u = 0;
+    if (state_ == state::negotiating ||
+        (state_ == state::upgrading && target_.transport == transport_kind::websockets)) {
+      u = consume_http(all.substr(used));
+    } else if (state_ == state::upgrading) {
+      u = consume_transport_answer(all.substr(used));
     } else if (state_ == state::handshaking || state_ == state::open || state_ == state::closing) {
-      used += consume_ws(all.substr(used));
-      break;
+      switch (target_.transport) {
+        case transport_kind::websockets: return used + consume_ws(all.substr(used));
+        case transport_kind::sse: return used + consume_sse(all.substr(used));
+        case transport_kind::long_polling: return used + consume_polls(all.substr(used));
+      }
     } else {
       return size;
     }
+    if (u == 0) break;
+    used += u;
   }
   return used;
 }
 
 std::size_t connection::consume_http(std::string_view data) {
-  auto head_end = data.find("\r\n\r\n");
-  if (head_end == std::string_view::npos) {
-    if (data.size() > max_http_head) finish(true, "HTTP response head too large");
-    return 0;
+  http_head head;
+  std::size_t head_len = parse_http_head(data, head, max_http_head);
+  if (head_len == http_incomplete) return 0;
+  if (head_len == http_malformed) {
+    finish(true, data.size() > max_http_head ? "HTTP response head too large" : "malformed HTTP response");
+    return data.size();
   }
-  std::string head = lower(data.substr(0, head_end + 2));
-  int status = 0;
-  if (head.rfind("http/1.", 0) == 0 && head.size() > 12) status = std::atoi(head.c_str() + 9);
-  std::size_t used = head_end + 4;
 
   if (state_ == state::negotiating) {
-    std::string body;
-    auto cl = head.find("\r\ncontent-length:");
-    if (head.find("\r\ntransfer-encoding: chunked") != std::string::npos) {
-      int r = dechunk(data.substr(used), body, used);
-      if (r == 0) return 0;
-      if (r < 0) {
-        finish(true, "negotiate: bad chunked body");
-        return data.size();
-      }
-    } else {
-      std::size_t body_len = cl == std::string::npos ? 0 : std::strtoul(head.c_str() + cl + 17, nullptr, 10);
-      if (body_len > max_http_body) {
-        finish(true, "negotiate body too large");
-        return data.size();
-      }
-      if (data.size() < used + body_len) return 0;
-      body.assign(data.substr(used, body_len));
-      used += body_len;
+    std::size_t body_len = 0;
+    int r = read_http_body(data.substr(head_len), head, max_http_body, body_, body_len);
+    if (r == 0) return 0;
+    if (r < 0) {
+      finish(true, "negotiate: bad or too large body");
+      return data.size();
     }
-    if (status != 200) {
+    if (head.status != 200) {
       finish(true, "negotiate: HTTP status not 200");
       return data.size();
     }
     boost::system::error_code ec;
-    auto v = boost::json::parse(body, ec);
+    auto v = boost::json::parse(body_, ec);
     const boost::json::object* o = ec ? nullptr : v.if_object();
     const boost::json::value* tok = nullptr;
     if (o) {
@@ -277,27 +481,25 @@ std::size_t connection::consume_http(std::string_view data) {
       return data.size();
     }
     token_ = std::string(tok->as_string());
-    if (head.find("\r\nconnection: close") != std::string::npos) {
+    if (head.close) {
       reconnect_for_upgrade_ = true;
       return data.size();
     }
-    send_upgrade();
+    send_transport_request();
     queue_write();
-    return used;
+    return head_len + body_len;
   }
 
-  // upgrading
-  if (status != 101) {
-    finish(true, status == 404 ? "upgrade: 404" : "upgrade: HTTP status not 101");
+  // upgrading (WebSockets)
+  if (head.status != 101) {
+    finish(true, head.status == 404 ? "upgrade: 404" : "upgrade: HTTP status not 101");
     return data.size();
   }
   state_ = state::handshaking;
   switch (target_.dialect) {
     case wire::signalr_json:
-      send_frame(1, "{\"protocol\":\"json\",\"version\":1}\x1e");
-      break;
     case wire::signalr_msgpack:
-      send_frame(1, "{\"protocol\":\"messagepack\",\"version\":1}\x1e");
+      send_handshake();
       break;
     case wire::ws_json:
       state_ = state::open;
@@ -306,7 +508,117 @@ std::size_t connection::consume_http(std::string_view data) {
     case wire::socketio:
       break;  // wait for the engine.io open packet
   }
+  return head_len;
+}
+
+// SSE: the head of the event stream. Long polling: the first poll, which the server answers at once.
+std::size_t connection::consume_transport_answer(std::string_view data) {
+  http_head head;
+  std::size_t head_len = parse_http_head(data, head, max_http_head);
+  if (head_len == http_incomplete) return 0;
+  if (head_len == http_malformed) {
+    finish(true, "malformed HTTP response");
+    return data.size();
+  }
+  if (target_.transport == transport_kind::sse) {
+    if (head.status != 200 || !head.event_stream) {
+      finish(true, head.status == 404 ? "sse: 404" : head.status != 200 ? "sse: HTTP status not 200"
+                                                                          : "sse: not text/event-stream");
+      return data.size();
+    }
+    sse_chunked_ = head.chunked;
+    sse_chunks_.reset();
+    sse_ = sse_parser{};
+    sse_text_.clear();
+    state_ = state::handshaking;
+    send_handshake();
+    return head_len;
+  }
+  std::size_t body_len = 0;
+  int r = read_http_body(data.substr(head_len), head, max_poll_body, body_, body_len);
+  if (r == 0) return 0;
+  if (r < 0 || head.status != 200 || head.close) {
+    finish(true, r < 0 ? "long polling: bad first poll body" : head.status == 404 ? "long polling: 404"
+                 : head.status != 200 ? "long polling: first poll not 200"
+                                      : "long polling: server closed the poll connection");
+    return data.size();
+  }
+  state_ = state::handshaking;
+  send_handshake();
+  send_poll();
+  if (!body_.empty()) {  // not expected: the first poll carries nothing
+    std::string msg;
+    msg.swap(body_);
+    if (!on_message(msg)) return data.size();
+  }
+  return head_len + body_len;
+}
+
+std::size_t connection::consume_sse(std::string_view data) {
+  std::size_t used;
+  if (sse_chunked_) {
+    used = sse_chunks_.feed(data, sse_text_);
+    if (sse_chunks_.failed()) {
+      finish(true, "sse: bad chunked encoding");
+      return data.size();
+    }
+  } else {
+    sse_text_.append(data.data(), data.size());
+    used = data.size();
+  }
+  if (sse_text_.size() > max_frame_bytes) {
+    finish(true, "sse: event too large");
+    return data.size();
+  }
+  std::size_t parsed = sse_.feed(sse_text_, [&](std::string_view event) { return on_message(event); });
+  if (fd_ < 0) return data.size();
+  sse_text_.erase(0, parsed);
+  if (sse_chunks_.finished()) {
+    bool ours = state_ == state::closing && closed_by_us_;
+    finish(!ours, ours ? "closed" : "closed by server (end of event stream)");
+    return data.size();
+  }
   return used;
+}
+
+std::size_t connection::consume_polls(std::string_view data) {
+  std::size_t pos = 0;
+  while (fd_ >= 0 && pos < data.size()) {
+    http_head head;
+    std::size_t head_len = parse_http_head(data.substr(pos), head, max_http_head);
+    if (head_len == http_incomplete) break;
+    if (head_len == http_malformed) {
+      finish(true, "long polling: malformed HTTP response");
+      return data.size();
+    }
+    std::size_t body_len = 0;
+    int r = read_http_body(data.substr(pos + head_len), head, max_poll_body, body_, body_len);
+    if (r == 0) break;
+    if (r < 0) {
+      finish(true, "long polling: bad or too large poll answer");
+      return data.size();
+    }
+    pos += head_len + body_len;
+    bool ours = state_ == state::closing && closed_by_us_;
+    if (head.status != 200 || head.close) {
+      // 204: the server ended the connection (after our DELETE: the clean end of a cycle).
+      finish(!ours, ours                  ? "closed"
+                    : head.status == 204  ? "closed by server (poll 204)"
+                    : head.status == 404  ? "long polling: 404"
+                    : head.status != 200  ? "long polling: poll status not 200"
+                                          : "long polling: server closed the poll connection");
+      return data.size();
+    }
+    send_poll();  // before handling the answer: the server can queue the next messages meanwhile
+    if (!body_.empty()) {
+      std::string msg;
+      msg.swap(body_);
+      bool alive = on_message(msg);
+      msg.swap(body_);  // keep the buffer
+      if (!alive) return data.size();
+    }
+  }
+  return pos;
 }
 
 std::size_t connection::consume_ws(std::string_view data) {
@@ -365,7 +677,7 @@ std::size_t connection::consume_ws(std::string_view data) {
       if (fin) {
         std::string msg;
         msg.swap(frag_);
-        if (!on_ws_message(frag_opcode_, msg)) return data.size();
+        if (!on_message(msg)) return data.size();
       }
       continue;
     }
@@ -374,12 +686,12 @@ std::size_t connection::consume_ws(std::string_view data) {
       frag_.assign(payload);
       continue;
     }
-    if (!on_ws_message(opcode, payload)) return data.size();
+    if (!on_message(payload)) return data.size();
   }
   return pos;
 }
 
-bool connection::on_ws_message(int, std::string_view payload) {
+bool connection::on_message(std::string_view payload) {
   if (state_ == state::handshaking) {
     on_handshake_frame(payload);
     return fd_ >= 0;
@@ -417,7 +729,7 @@ void connection::on_handshake_frame(std::string_view payload) {
   state_ = state::open;
   events_.on_open(*this);
   auto rest = payload.substr(end + 1);
-  if (!rest.empty() && fd_ >= 0) on_ws_message(wire_is_binary(target_.dialect) ? 2 : 1, rest);
+  if (!rest.empty() && fd_ >= 0) on_message(rest);
 }
 
 void connection::send_frame(int opcode, std::string_view payload) {
@@ -452,7 +764,13 @@ void connection::send_frame(int opcode, std::string_view payload) {
   queue_write();
 }
 
-void connection::send_message(std::string_view msg) { send_frame(wire_is_binary(target_.dialect) ? 2 : 1, msg); }
+void connection::send_message(std::string_view msg) {
+  if (target_.transport == transport_kind::websockets) return send_frame(wire_is_binary(target_.dialect) ? 2 : 1, msg);
+  if (fd_ < 0) return;
+  if (!post_) post_ = std::make_unique<post_channel>(*this);
+  last_send_ns_ = now_ns();
+  post_->send(msg, wire_is_binary(target_.dialect));
+}
 
 void connection::invoke(std::string_view method, std::initializer_list<std::string_view> args, int64_t id) {
   if (state_ != state::open) return;
@@ -470,11 +788,23 @@ void connection::ping() {
 
 void connection::close_gracefully() {
   if (state_ == state::open || state_ == state::handshaking) {
-    if (target_.dialect == wire::socketio) send_frame(1, "41");
-    send_frame(8, "\x03\xe8");
     state_ = state::closing;
     closed_by_us_ = true;
     deadline_ns_ = now_ns() + close_timeout_ns;
+    switch (target_.transport) {
+      case transport_kind::websockets:
+        if (target_.dialect == wire::socketio) send_frame(1, "41");
+        send_frame(8, "\x03\xe8");
+        return;
+      case transport_kind::sse:
+        // A SignalR client ends an event stream by closing it; our EOF on the stream reports the end.
+        if (post_) post_->close();
+        ::shutdown(fd_, SHUT_RDWR);
+        return;
+      case transport_kind::long_polling:
+        post_->send_delete();  // the server then answers the pending poll with 204
+        return;
+    }
   } else if (state_ != state::closing) {
     abort();
   }
@@ -535,6 +865,7 @@ void connection::close_socket() {
     ::close(fd_);
     fd_ = -1;
   }
+  if (post_) post_->close();
   in_.clear();
   in_.shrink_to_fit();
   out_.clear();

@@ -104,7 +104,9 @@ class coordinator final : public connection_events {
 
  private:
   void fork_workers() {
-    int procs = opts_.procs ? opts_.procs : std::max(1, int((opts_.connections + 14999) / 15000));
+    // <= 15,000 sockets per process (20,000 files at most): SSE and long polling hold two per connection.
+    long sockets = long(opts_.connections) * opts_.sockets_per_connection();
+    int procs = opts_.procs ? opts_.procs : std::max(1, int((sockets + 14999) / 15000));
     procs = std::min(procs, opts_.connections);
     result_.procs = procs;
     std::vector<int> parent_fds;
@@ -264,6 +266,7 @@ class coordinator final : public connection_events {
     c.invoke("SendToAll", {make_payload(seq, now_ns(), std::size_t(opts_.payload))}, int64_t(seq));
     ++c.outstanding;
     ++sender_counts_.invocations;
+    result_.sender_max_in_flight = std::max<uint64_t>(result_.sender_max_in_flight, c.outstanding);
     return true;
   }
 
@@ -383,7 +386,8 @@ int run_coordinator(const options& o) {
     // connect() searches the ephemeral range (~28k ports) for a free port, which gets slow as it fills: with
     // 19,000 connections from one address, setup cost 6 s of client CPU, with 4 addresses 1.7 s. Churn leaves
     // sockets behind, so it spreads wider.
-    opts.src_addrs = opts.scenario == "churn" ? 16 : std::max(1, (opts.connections + 1 + 4999) / 5000);
+    int sockets = (opts.connections + 1) * opts.sockets_per_connection();
+    opts.src_addrs = opts.scenario == "churn" ? 16 : std::max(1, (sockets + 4999) / 5000);
   }
   coordinator c(opts);
   return c.run();

@@ -40,16 +40,21 @@ scenarios:
   groups     C connections in groups of --group-size; the first member of each group invokes
              SendToGroup(g, payload) M times; deliveries, loss, duplicates, latency
   idle       hold C connections with keep-alive pings for --duration; server RSS per connection
-  churn      C concurrent slots that connect (negotiate, WebSocket, handshake), Echo once and close;
+  churn      C concurrent slots that connect (negotiate, transport, handshake), Echo once and close;
              cycles/s and cycle time
 
 options:
   --url URL              hub URL (default http://127.0.0.1:5000/testhub); peers: http://127.0.0.1:PORT/
-  --peer signalr|ws|socketio   wire dialect (default signalr; ws/socketio talk to bench/peers servers)
+  --peer signalr|ws|uws|socketio   wire dialect (default signalr; the others talk to bench/peers servers,
+                         uws the same wire as ws)
   --protocol json|messagepack  SignalR hub protocol (default json)
+  --transport websockets|sse|longpolling   SignalR transport (default websockets). SSE and long polling
+                         receive on the negotiate socket (event stream / polls) and send as POSTs on a
+                         second socket, one in flight per connection; MessagePack not over SSE
   --no-negotiate         SignalR: connect the WebSocket without negotiate (skipNegotiation)
   -c, --connections N    connections / receivers / churn slots (default 100, max 60000)
-  -w, --window W         outstanding invocations per connection or sender (default 1; with --rate 512)
+  -w, --window W         outstanding invocations per connection or sender (default 1; with --rate 512);
+                         broadcast with --rate 0: the sender keeps exactly W SendToAll in flight
   -m, --messages M       broadcast: total sends; groups: sends per group; echo: per connection (0 = by time)
   --payload BYTES        payload size (default 64, 24..16384)
   --rate R               broadcast/groups: sends per second in total (at most 512 unacknowledged per sender
@@ -57,9 +62,10 @@ options:
   -d, --duration S       measured time for echo/idle/churn (default 10, max 600)
   --group-size S         members per group (default 10)
   --warmup N             broadcast: N unmeasured messages first, all delivered before measuring (default 0)
-  --procs N              client worker processes (default: enough for <= 15,000 connections each)
+  --procs N              client worker processes (default: enough for <= 15,000 sockets each; SSE and long
+                         polling hold two per connection)
   --src-addrs N          spread source addresses over N addresses in 127.0.0.0/8 (default: one per
-                         5,000 connections, 16 for churn)
+                         5,000 sockets, 16 for churn)
   --pid PID[,PID...]     server process(es): CPU time per delivered message and RSS per connection
   --label NAME           server name in the output (default from --peer)
   --timeout S            hard limit for the whole run (default 180, max 1800)
@@ -98,6 +104,7 @@ bool parse_options(int argc, char** argv, options& o) {
     } else if (a == "--url") o.url = value();
     else if (a == "--peer") o.peer = value();
     else if (a == "--protocol") o.protocol = value();
+    else if (a == "--transport") o.transport = value();
     else if (a == "--label") o.label = value();
     else if (a == "--no-negotiate") o.negotiate = false;
     else if (a == "-c" || a == "--connections") o.connections = to_int(a, value(), 1, 60000);
@@ -138,12 +145,22 @@ bool parse_options(int argc, char** argv, options& o) {
   if (o.scenario != "echo" && o.scenario != "broadcast" && o.scenario != "groups" && o.scenario != "idle" &&
       o.scenario != "churn")
     throw std::invalid_argument("unknown scenario '" + o.scenario + "'");
-  if (o.peer != "signalr" && o.peer != "ws" && o.peer != "socketio")
-    throw std::invalid_argument("--peer: signalr, ws or socketio");
+  if (o.peer != "signalr" && o.peer != "ws" && o.peer != "uws" && o.peer != "socketio")
+    throw std::invalid_argument("--peer: signalr, ws, uws or socketio");
   if (o.protocol != "json" && o.protocol != "messagepack")
     throw std::invalid_argument("--protocol: json or messagepack");
   if (o.peer != "signalr" && o.protocol != "json")
     throw std::invalid_argument("--protocol messagepack needs --peer signalr");
+  if (o.transport == "ws") o.transport = "websockets";
+  if (o.transport == "lp" || o.transport == "long-polling") o.transport = "longpolling";
+  if (o.transport != "websockets" && o.transport != "sse" && o.transport != "longpolling")
+    throw std::invalid_argument("--transport: websockets, sse or longpolling");
+  if (o.transport != "websockets" && o.peer != "signalr")
+    throw std::invalid_argument("--transport " + o.transport + " needs --peer signalr");
+  if (o.transport != "websockets" && !o.negotiate)
+    throw std::invalid_argument("--no-negotiate: only with WebSockets (SSE and long polling need a connection id)");
+  if (o.transport == "sse" && o.protocol != "json")
+    throw std::invalid_argument("--transport sse: JSON only (SignalR never offers MessagePack over SSE)");
   if (o.scenario == "broadcast" && o.messages == 0) o.messages = 100;
   if (o.scenario == "groups" && o.messages == 0) o.messages = 100;
   if ((o.scenario == "broadcast" || o.scenario == "groups") &&
@@ -156,8 +173,14 @@ bool parse_options(int argc, char** argv, options& o) {
   return true;
 }
 
+transport_kind options::transport_type() const {
+  if (transport == "sse") return transport_kind::sse;
+  if (transport == "longpolling") return transport_kind::long_polling;
+  return transport_kind::websockets;
+}
+
 wire options::dialect() const {
-  if (peer == "ws") return wire::ws_json;
+  if (peer == "ws" || peer == "uws") return wire::ws_json;
   if (peer == "socketio") return wire::socketio;
   return protocol == "messagepack" ? wire::signalr_msgpack : wire::signalr_json;
 }
@@ -186,6 +209,7 @@ target options::make_target() const {
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   t.path = path;
   t.dialect = dialect();
+  t.transport = transport_type();
   t.negotiate = negotiate;
   return t;
 }

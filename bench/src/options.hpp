@@ -12,6 +12,7 @@ struct options {
   std::string url = "http://127.0.0.1:5000/testhub";  // SignalR hub URL or peer base URL
   std::string peer = "signalr";                        // signalr | ws | socketio
   std::string protocol = "json";                       // json | messagepack (signalr only)
+  std::string transport = "websockets";                // websockets | sse | longpolling (signalr only)
   std::string label;                                   // name of the server in the output
   int connections = 100;
   int window = 1;           // outstanding invocations per connection (echo) / per sender (broadcast, groups)
@@ -40,6 +41,9 @@ struct options {
 
   target make_target() const;  // validates the URL: loopback only
   wire dialect() const;
+  transport_kind transport_type() const;
+  // Sockets one connection holds: SSE and long polling add a second one for their POSTs.
+  int sockets_per_connection() const { return transport == "websockets" ? 1 : 2; }
 };
 
 // Parses argv; throws std::invalid_argument with a one-line message. Returns false for --help.

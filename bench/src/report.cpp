@@ -62,8 +62,9 @@ double rss_per_conn_kib(const run_result& r) {
 void print_table(const run_result& r, std::FILE* out) {
   const auto& o = *r.opts;
   auto d = r.delivered();
-  std::fprintf(out, "\n%-12s %s  (%s, %s)  against %s\n", "scenario", o.scenario.c_str(), o.label.c_str(),
-               wire_name(o.dialect()), o.url.c_str());
+  std::fprintf(out, "\n%-12s %s  (%s, %s%s%s)  against %s\n", "scenario", o.scenario.c_str(), o.label.c_str(),
+               wire_name(o.dialect()), o.transport == "websockets" ? "" : " over ",
+               o.transport == "websockets" ? "" : o.transport.c_str(), o.url.c_str());
   std::fprintf(out, "%-12s %d (%d client process%s), payload %d B", "connections", o.connections, r.procs,
                r.procs > 1 ? "es" : "", o.payload);
   if (o.scenario == "echo") std::fprintf(out, ", window %d", o.window);
@@ -76,9 +77,12 @@ void print_table(const run_result& r, std::FILE* out) {
                (unsigned long long)r.c.conns_dropped, (unsigned long long)r.receivers_at_go,
                fmt_us(us(r.setup.quantile(0.5))).c_str(), fmt_us(us(r.setup.quantile(0.99))).c_str());
   if (o.scenario != "idle") {
-    std::fprintf(out, "%-12s sent %llu, acknowledged %llu, errors %llu\n", "invocations",
+    std::fprintf(out, "%-12s sent %llu, acknowledged %llu, errors %llu", "invocations",
                  (unsigned long long)r.c.invocations, (unsigned long long)r.c.completions,
                  (unsigned long long)r.c.completion_errors);
+    if (o.scenario == "broadcast")
+      std::fprintf(out, "; sender at most %llu in flight", (unsigned long long)r.sender_max_in_flight);
+    std::fprintf(out, "\n");
     std::fprintf(out, "%-12s %llu %s", "delivered", (unsigned long long)d, r.units());
     if (r.expected) std::fprintf(out, " of %llu expected", (unsigned long long)r.expected);
     std::fprintf(out, ", lost %llu, duplicates %llu, reordered %llu\n", (unsigned long long)r.lost(),
@@ -122,6 +126,7 @@ std::string json_line(const run_result& r) {
   j["scenario"] = o.scenario;
   j["server"] = o.label;
   j["wire"] = wire_name(o.dialect());
+  j["transport"] = o.transport;
   j["url"] = o.url;
   j["connections"] = o.connections;
   j["procs"] = r.procs;
@@ -130,6 +135,7 @@ std::string json_line(const run_result& r) {
   j["messages"] = o.messages;
   j["rate"] = o.rate;
   if (o.scenario == "groups") j["group_size"] = o.group_size;
+  if (o.scenario == "broadcast") j["sender_max_in_flight"] = r.sender_max_in_flight;
   j["measured"] = r.measured;
   j["timed_out"] = r.timed_out;
   j["duration_s"] = r.window_s;

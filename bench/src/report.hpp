@@ -17,6 +17,7 @@ struct run_result {
   histogram setup;       // connection setup time
   uint64_t receivers_at_go = 0;  // connections open when the measured phase began
   uint64_t expected = 0;         // broadcast/groups: deliveries that should have happened
+  uint64_t sender_max_in_flight = 0;  // broadcast: most unacknowledged SendToAll at once in the measured phase
   double window_s = 0;           // measured phase
   bool timed_out = false;
   bool measured = false;         // the measured phase ran

@@ -41,6 +41,25 @@ TEST(Options, PeersAndProtocols) {
   EXPECT_THROW(parse({"echo", "--peer", "ws", "--protocol", "messagepack"}), std::invalid_argument);
 }
 
+TEST(Options, Transports) {
+  auto o = parse({"broadcast", "--transport", "sse"});
+  EXPECT_EQ(o.make_target().transport, transport_kind::sse);
+  EXPECT_EQ(o.sockets_per_connection(), 2);
+  EXPECT_EQ(parse({"echo", "--transport=lp", "--protocol", "messagepack"}).transport, "longpolling");
+  EXPECT_EQ(parse({"echo"}).make_target().transport, transport_kind::websockets);
+  EXPECT_EQ(parse({"echo"}).sockets_per_connection(), 1);
+  EXPECT_THROW(parse({"echo", "--transport", "sse", "--protocol", "messagepack"}), std::invalid_argument);
+  EXPECT_THROW(parse({"echo", "--transport", "longpolling", "--peer", "ws"}), std::invalid_argument);
+  EXPECT_THROW(parse({"echo", "--transport", "sse", "--no-negotiate"}), std::invalid_argument);
+  EXPECT_THROW(parse({"echo", "--transport", "webtransport"}), std::invalid_argument);
+}
+
+TEST(Options, UwsPeerSpeaksTheWsWire) {
+  auto o = parse({"echo", "--peer", "uws"});
+  EXPECT_EQ(o.dialect(), wire::ws_json);
+  EXPECT_EQ(o.label, "uws");
+}
+
 TEST(Options, RejectsNonLoopbackAndOutOfRange) {
   EXPECT_THROW(parse({"echo", "--url", "http://10.0.0.1:80/hub"}), std::invalid_argument);
   EXPECT_THROW(parse({"echo", "--url", "http://example.com:80/hub"}), std::invalid_argument);

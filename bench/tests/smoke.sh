@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# End-to-end smoke test of actorhub-bench against a real conformance-hub (and the ws / socket.io baselines when
-# bench/peers/node_modules is installed): every scenario runs briefly and must deliver everything, lose nothing
-# and report server CPU and RSS. Usage: smoke.sh BIN_DIR. Bounded: each run has --timeout and `timeout`.
+# End-to-end smoke test of actorhub-bench against a real conformance-hub (and the uws / ws / socket.io baselines
+# when bench/peers/node_modules has them): every scenario runs briefly and must deliver everything, lose nothing
+# and report server CPU and RSS; against actorhub also MessagePack, Server-Sent Events, long polling and a
+# windowed unpaced broadcast. Usage: smoke.sh BIN_DIR. Bounded: each run has --timeout and `timeout`.
 set -uo pipefail
 bin=${1:?usage: smoke.sh BIN_DIR}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -50,27 +51,39 @@ check() {
 delivered_all='.measured and (.timed_out | not) and .delivered > 0 and .lost == 0 and .duplicates == 0
   and .conns_failed == 0 and .conns_dropped == 0 and .errors == 0 and .server_stats.cpu_s >= 0'
 
+# run_hub_checks URL LABEL [actorhub-bench options for every run...]
 run_hub_checks() {
-  local url=$1 peer=$2 label=$3
-  check "$label echo" "$delivered_all" -- echo --url "$url" --peer "$peer" -c 5 -w 2 -d 1 --settle 0.2
+  local url=$1 label=$2
+  shift 2
+  check "$label echo" "$delivered_all" -- echo --url "$url" "$@" -c 5 -w 2 -d 0.5 --settle 0.1
   check "$label broadcast" "$delivered_all and .expected == .delivered" -- \
-    broadcast --url "$url" --peer "$peer" -c 50 -m 20 --rate 100 --warmup 2 --settle 0.2
+    broadcast --url "$url" "$@" -c 50 -m 20 --rate 100 --warmup 2 --settle 0.1
   check "$label groups" "$delivered_all and .expected == .delivered" -- \
-    groups --url "$url" --peer "$peer" -c 20 --group-size 5 -m 5 --settle 0.2
-  check "$label churn" "$delivered_all and .conns_opened > 1" -- churn --url "$url" --peer "$peer" -c 2 -d 1 --settle 0.2
+    groups --url "$url" "$@" -c 20 --group-size 5 -m 5 --settle 0.1
+  check "$label churn" "$delivered_all and .conns_opened > 1" -- churn --url "$url" "$@" -c 2 -d 0.5 --settle 0.1
   check "$label idle" '.measured and .conns_open_at_end == 30 and .server_stats.rss_per_conn_kib != null' -- \
-    idle --url "$url" --peer "$peer" -c 30 -d 1 --settle 0.2
+    idle --url "$url" "$@" -c 30 -d 0.5 --settle 0.1
 }
 
 port=$(free_port)
 "$bin/conformance-hub" --http "127.0.0.1:$port" >/tmp/actorhub-bench-smoke-hub.log 2>&1 &
 pid=$!
 if wait_http "$port"; then
-  run_hub_checks "http://127.0.0.1:$port/testhub" signalr "actorhub json"
-  check "actorhub messagepack echo" "$delivered_all" -- \
-    echo --url "http://127.0.0.1:$port/testhub" --protocol messagepack -c 5 -d 1 --settle 0.2
-  check "actorhub messagepack broadcast" "$delivered_all and .expected == .delivered" -- \
-    broadcast --url "http://127.0.0.1:$port/testhub" --protocol messagepack -c 50 -m 20 --rate 100 --settle 0.2
+  hub="http://127.0.0.1:$port/testhub"
+  run_hub_checks "$hub" "actorhub json"
+  run_hub_checks "$hub" "actorhub messagepack" --protocol messagepack
+  # Server-Sent Events and long polling: events / polls in, POSTs out (MessagePack only over long polling)
+  for t in sse longpolling; do
+    check "actorhub $t echo" "$delivered_all and .transport == \"$t\"" -- \
+      echo --url "$hub" --transport $t -c 5 -w 2 -d 0.5 --settle 0.1
+    check "actorhub $t broadcast" "$delivered_all and .expected == .delivered" -- \
+      broadcast --url "$hub" --transport $t -c 30 -m 20 --rate 100 --warmup 2 --settle 0.1
+  done
+  check "actorhub longpolling messagepack broadcast" "$delivered_all and .expected == .delivered" -- \
+    broadcast --url "$hub" --transport longpolling --protocol messagepack -c 30 -m 20 --rate 100 --settle 0.1
+  # the sender unpaced with exactly W SendToAll in flight (bench/run broadcast --tag window16 uses W = 16)
+  check "actorhub broadcast, 16 in flight" "$delivered_all and .expected == .delivered and .sender_max_in_flight == 16" -- \
+    broadcast --url "$hub" -c 20 -m 200 --rate 0 -w 16 --settle 0.1
   # never a target outside loopback: one line on stderr, exit code 2, no traffic
   timeout 5 "$bench" echo --url http://10.1.2.3:80/testhub 2>/tmp/actorhub-bench-smoke.err >/dev/null
   rc=$?
@@ -88,24 +101,25 @@ else
 fi
 cleanup
 
-if [[ -d "$here/peers/node_modules/ws" && -d "$here/peers/node_modules/socket.io" ]]; then
-  for peer in ws socketio; do
-    port=$(free_port)
-    script=$here/peers/ws-server.js
-    [[ $peer == socketio ]] && script=$here/peers/socketio-server.js
-    node "$script" --port "$port" >/dev/null 2>&1 &
-    pid=$!
-    if wait_http "$port"; then
-      run_hub_checks "http://127.0.0.1:$port/" "$peer" "$peer"
-    else
-      failed=$((failed + 1))
-      echo "FAIL $peer peer did not start"
-    fi
-    cleanup
-  done
-else
-  echo "skipping the ws/socket.io baselines: run npm ci in bench/peers"
-fi
+for peer in uws ws socketio; do
+  module=$peer
+  [[ $peer == uws ]] && module=uwebsockets
+  [[ $peer == socketio ]] && module=socket.io
+  if [[ ! -d "$here/peers/node_modules/$module" ]]; then
+    echo "skipping the $peer baseline: run npm ci in bench/peers"
+    continue
+  fi
+  port=$(free_port)
+  node "$here/peers/$peer-server.js" --port "$port" >/dev/null 2>&1 &
+  pid=$!
+  if wait_http "$port"; then
+    run_hub_checks "http://127.0.0.1:$port/" "$peer" --peer "$peer"
+  else
+    failed=$((failed + 1))
+    echo "FAIL $peer peer did not start"
+  fi
+  cleanup
+done
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -80,16 +80,16 @@ void add_stream_methods(hub& h) {
   h.stream("StreamThrowException", [](hub_call&, stream_writer, std::string msg) {
     throw invocation_error("InvalidOperationException", msg);
   });
-  h.on("StreamingConcat", [](hub_call& c, incoming_stream in) {
+  h.on("StreamingConcat", [](hub_call& c, incoming_stream<std::string> in) {
     auto d = c.defer();
     auto text = std::make_shared<std::string>();
-    in.on_item([text](value v) { *text += from_value<std::string>::convert(v); });
+    in.on_item([text](std::string s) { *text += s; });
     in.on_complete([d, text](const std::optional<std::string>& error) {
       if (!error) d.resolve(*text);
     });
     return d;
   });
-  h.stream("StreamEcho", [](hub_call&, stream_writer w, incoming_stream in) {
+  h.stream("StreamEcho", [](stream_writer w, incoming_stream<> in) {
     in.on_item([w](value v) { w.write_value(std::move(v)); });
     in.on_complete([w](const std::optional<std::string>& error) {
       if (!error) w.complete();

@@ -2,6 +2,8 @@
 // deterministic scheduler, and helpers to drive connections.
 #pragma once
 
+#include <cstdlib>
+
 #include <atomic>
 #include <memory>
 #include <optional>
@@ -131,15 +133,12 @@ struct hub_fixture : test_coordinator_fixture<> {
   }
 
   void start(hub h, const router_factory& make_router = {}, connection_limits limits = {}) {
-    auto served = std::make_shared<const served_hub>(served_hub{std::move(h), limits, test_dispatch()});
-    host = std::make_shared<hub_host>(sys, std::move(served), make_router);
-  }
-
-  // Deterministic: every method runs in its connection actor, on the test scheduler.
-  static dispatch_options test_dispatch() {
-    dispatch_options d;
-    d.probation_calls = 0;
-    return d;
+    // No dispatch policy: every handler runs in its connection actor, on the deterministic test scheduler.
+    auto served = std::make_shared<const served_hub>(served_hub{std::move(h), limits, nullptr, nullptr});
+    // CTest runs the suites twice: inline dispatch (the default) and the plain path.
+    auto* plain = std::getenv("ACTORHUB_TEST_PLAIN_DISPATCH");
+    const bool inline_dispatch = !(plain && std::string(plain) == "1");
+    host = std::make_shared<hub_host>(sys, std::move(served), inline_dispatch, make_router);
   }
 
   // Connects a client and lets it register (and run on_connected).

@@ -12,9 +12,9 @@
 #include "caf/event_based_actor.hpp"
 #include "caf/spawn_options.hpp"
 
-#include "actors/detail/inline_unit.hpp"
+#include "actors/caf_internals/inline_unit.hpp"
 
-using actorhub::detail::inline_unit;
+using actorhub::caf_internals::inline_unit;
 
 namespace {
 

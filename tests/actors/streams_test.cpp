@@ -45,7 +45,7 @@ struct streams_fixture : hub_fixture {
     h.stream("FailLater", [](hub_call& c, stream_writer w) {
       c.after(std::chrono::milliseconds(5), [w] { w.fail(hub_exception("late")); });
     });
-    h.on("Concat", [this](hub_call& c, incoming_stream in) {
+    h.on("Concat", [this](hub_call& c, incoming_stream<> in) {
       auto d = c.defer();
       auto acc = std::make_shared<std::string>();
       in.on_item([acc](value v) { *acc += *v.if_string(); });
@@ -55,22 +55,22 @@ struct streams_fixture : hub_fixture {
       });
       return d;
     });
-    h.on("Ignore", [](hub_call& c, incoming_stream) { return c.defer(); });
+    h.on("Ignore", [](hub_call& c, incoming_stream<>) { return c.defer(); });
     h.on("Wait", [this](hub_call& c) {
       waiting.push_back(c.defer());
       return waiting.back();
     });
-    h.stream("EchoStream", [](hub_call&, stream_writer w, incoming_stream in) {
+    h.stream("EchoStream", [](hub_call&, stream_writer w, incoming_stream<> in) {
       in.on_item([w](value v) { w.write_value(std::move(v)); });
       in.on_complete([w](const std::optional<std::string>& err) {
         if (!err) w.complete();
       });
     });
-    h.on("Two", [](hub_call& c, std::string sep, incoming_stream x, incoming_stream y) {
+    h.on("Two", [](hub_call& c, std::string sep, incoming_stream<> x, incoming_stream<std::string> y) {
       auto d = c.defer();
       auto parts = std::make_shared<std::vector<std::string>>(2);
       auto left = std::make_shared<int>(2);
-      auto bind = [&](incoming_stream& s, std::size_t i) {
+      auto bind = [&](auto& s, std::size_t i) {
         s.on_item([parts, i](value v) { (*parts)[i] += *v.if_string(); });
         s.on_complete([d, parts, left, sep](const std::optional<std::string>&) {
           if (--*left == 0) d.resolve((*parts)[0] + sep + (*parts)[1]);

@@ -203,17 +203,16 @@ router_actor::behavior_type forwarding_router(router_actor::pointer self, router
         ++n->send;
         return self->delegate(inner, a, std::move(t), std::move(m));
       },
-      [=](join_atom a, std::string& c, std::string& g) -> caf::result<ok_atom> {
-        ++n->join;
-        return self->delegate(inner, a, std::move(c), std::move(g));
-      },
-      [=](leave_atom a, std::string& c, std::string& g) -> caf::result<ok_atom> {
-        ++n->leave;
-        return self->delegate(inner, a, std::move(c), std::move(g));
+      [=](group_atom a, bool join, std::string& c, std::string& g) -> caf::result<ok_atom> {
+        ++(join ? n->join : n->leave);
+        return self->delegate(inner, a, join, std::move(c), std::move(g));
       },
       [=](invoke_atom a, std::string& c, client_invocation& inv) -> caf::result<client_result> {
         ++n->invoke;
         return self->delegate(inner, a, std::move(c), std::move(inv));
+      },
+      [=](presence_atom a, presence_query& q) -> caf::result<presence_result> {
+        return self->delegate(inner, a, std::move(q));
       },
       [=](stats_atom a) -> caf::result<router_stats> { return self->delegate(inner, a); },
       [=](shutdown_atom a) {

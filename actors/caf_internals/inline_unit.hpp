@@ -18,7 +18,7 @@
 #include "caf/message.hpp"
 #include "caf/resumable.hpp"
 
-namespace actorhub::detail {
+namespace actorhub::caf_internals {
 
 class inline_unit final : public caf::execution_unit {
  public:
@@ -41,4 +41,4 @@ class inline_unit final : public caf::execution_unit {
   static constexpr std::size_t max_throughput = 64;  // messages per inline turn before yielding to the scheduler
 };
 
-}  // namespace actorhub::detail
+}  // namespace actorhub::caf_internals

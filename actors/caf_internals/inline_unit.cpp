@@ -1,12 +1,12 @@
 // See inline_unit.hpp.
-#include "actors/detail/inline_unit.hpp"
+#include "actors/caf_internals/inline_unit.hpp"
 
 #include "caf/abstract_actor.hpp"
 #include "caf/actor_cast.hpp"
 #include "caf/message_id.hpp"
 #include "caf/scheduler/abstract_coordinator.hpp"
 
-namespace actorhub::detail {
+namespace actorhub::caf_internals {
 
 inline_unit::inline_unit(caf::actor_system& sys) : caf::execution_unit(&sys) {}
 
@@ -58,4 +58,4 @@ void inline_unit::run(caf::resumable* job) {
   }
 }
 
-}  // namespace actorhub::detail
+}  // namespace actorhub::caf_internals

@@ -13,6 +13,8 @@
 
 namespace actorhub {
 struct client_invocation;
+struct presence_query;
+struct presence_result;
 }
 
 namespace actorhub::detail {
@@ -23,6 +25,7 @@ class target_sink {
   virtual void send(send_target t, encoded_ptr m) = 0;
   virtual void invoke(std::string connection_id, client_invocation inv, std::function<void(client_result)> cb) = 0;
   virtual void change_group(bool add, std::string connection_id, std::string group, std::function<void()> done) = 0;
+  virtual void query(presence_query q, std::function<void(presence_result)> done) = 0;
   virtual std::chrono::milliseconds default_timeout() const = 0;
   // The calling connection's id; none outside a hub method.
   virtual std::optional<std::string> caller() const = 0;

@@ -1,0 +1,36 @@
+// The client endpoint of every member by its connection-id tag: what a node forwards a transport request to
+// when the request names a connection another node hosts. Written by the node actor, read by the client
+// endpoint's I/O threads (a locator must not block: a short shared lock). Internal.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+
+namespace actorhub::cluster {
+
+class member_addresses {
+ public:
+  void set(const std::string& tag, const std::string& http_address) {
+    std::unique_lock<std::shared_mutex> g(mu_);
+    by_tag_[tag] = http_address;
+  }
+  void erase(const std::string& tag) {
+    std::unique_lock<std::shared_mutex> g(mu_);
+    by_tag_.erase(tag);
+  }
+  std::optional<std::string> find(std::string_view tag) const {
+    std::shared_lock<std::shared_mutex> g(mu_);
+    auto i = by_tag_.find(std::string(tag));
+    if (i == by_tag_.end()) return std::nullopt;
+    return i->second;
+  }
+
+ private:
+  mutable std::shared_mutex mu_;
+  std::map<std::string, std::string> by_tag_;
+};
+
+}  // namespace actorhub::cluster
