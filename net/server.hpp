@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include <actorhub/http_routes.hpp>
@@ -36,6 +38,10 @@ class server final : public http_routes {
   void add_raw_endpoint(std::string path, std::shared_ptr<raw_endpoint> endpoint,
                         unsigned transports = all_transports) override;
   void set_negotiate_decorator(std::function<void(const http_request&, http_response&)> decorate) override;
+
+  // Transport requests whose `id` this endpoint does not know are forwarded to the client endpoint
+  // ("host:port") the locator names for it (no sticky sessions in a cluster). Thread-safe.
+  void set_locator(std::function<std::optional<std::string>(std::string_view token)> locator);
 
   // Binds and listens; returns an error (e.g. address in use, or TLS files that do not load: the reason is
   // logged through options.log) instead of throwing.

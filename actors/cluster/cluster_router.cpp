@@ -57,7 +57,7 @@ struct router_state {
   routing::hub_registry registry;
   directory dir;
   std::vector<std::unique_ptr<link>> links;  // by peer_index; null when free
-  std::unordered_map<caf::node_id, peer_index> by_node;
+  std::map<caf::actor_addr, peer_index> by_router;  // the peer routers that may talk to this one
   std::unordered_map<std::string, peer_index> by_tag;
   static inline const char* name = "actorhub.cluster_router";
 };
@@ -73,12 +73,12 @@ void count_in(router_pointer self, backplane_kind kind, std::size_t bytes) {
   if (auto* m = metrics_of(self)) m->received(kind, bytes);
 }
 
-// The admitted peer a remote message came from, or null (then the message is dropped).
+// The admitted peer a remote message came from (by the router that sent it), or null: then it is dropped.
 link* sender_link(router_pointer self) {
   auto& sender = self->current_sender();
   if (!sender) return nullptr;
-  auto i = self->state.by_node.find(sender->node());
-  if (i == self->state.by_node.end()) return nullptr;
+  auto i = self->state.by_router.find(caf::actor_cast<caf::actor_addr>(sender));
+  if (i == self->state.by_router.end()) return nullptr;
   auto& l = self->state.links[i->second];
   return l && !l->failed ? l.get() : nullptr;
 }
@@ -326,7 +326,7 @@ void add_peer(router_pointer self, peer_info& p) {
   for (peer_index i = 0; i < st.links.size(); ++i)
     if (auto& l = st.links[i]; l && l->info.name == p.name) {
       st.dir.remove(i);
-      st.by_node.erase(l->info.node);
+      st.by_router.erase(l->info.router.address());
       st.by_tag.erase(l->info.tag);
       l.reset();
     }
@@ -336,7 +336,7 @@ void add_peer(router_pointer self, peer_info& p) {
   auto l = std::make_unique<link>();
   l->info = std::move(p);
   l->router = caf::actor_cast<cluster_router_actor>(l->info.router);
-  st.by_node[l->info.node] = index;
+  st.by_router[l->info.router.address()] = index;
   st.by_tag[l->info.tag] = index;
   auto snap = snapshot_of(st.registry);
   self->send(l->router, r_snap_atom::value, snap);
@@ -349,7 +349,7 @@ void remove_peer(router_pointer self, const std::string& name, std::uint64_t inc
   for (peer_index i = 0; i < st.links.size(); ++i)
     if (auto& l = st.links[i]; l && l->info.name == name && (incarnation == 0 || l->info.incarnation == incarnation)) {
       st.dir.remove(i);
-      st.by_node.erase(l->info.node);
+      st.by_router.erase(l->info.router.address());
       st.by_tag.erase(l->info.tag);
       l.reset();
     }
@@ -495,7 +495,7 @@ cluster_router_actor::behavior_type router_behavior(router_pointer self, router_
         if (auto* l = sender_link(self)) {
           count_in(self, backplane_kind::directory, bytes.size());
           if (auto c = wire::decode_directory_change(bytes)) {
-            auto i = st.by_node.at(l->info.node);
+            auto i = st.by_router.at(l->info.router.address());
             st.dir.set(c->kind == wire::directory_kind::group ? directory::kind::group : directory::kind::user,
                        c->name, i, c->present);
           }
@@ -507,7 +507,7 @@ cluster_router_actor::behavior_type router_behavior(router_pointer self, router_
         auto* l = sender_link(self);
         if (!l) return;
         count_in(self, backplane_kind::snapshot, bytes.size());
-        if (auto s = wire::decode_directory_snapshot(bytes)) st.dir.replace(st.by_node.at(l->info.node), s->groups, s->users);
+        if (auto s = wire::decode_directory_snapshot(bytes)) st.dir.replace(st.by_router.at(l->info.router.address()), s->groups, s->users);
       },
       [=](r_invoke_atom, const std::string& bytes) -> caf::result<std::string> {
         auto fail = [](client_result::status s, std::string text) {

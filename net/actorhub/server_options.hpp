@@ -71,6 +71,11 @@ struct server_options {
   std::function<void(std::string_view)> log;
 
   std::string access_key;  // HS256 key for access tokens; empty: every presented token is rejected
+
+  // Starts every connectionId and connectionToken this endpoint issues (negotiate v0 and v1, WebSockets
+  // without negotiate), before the unchanged random part: a cluster node's tag, so that any node can tell
+  // from a token which node hosts the connection. Use URL-safe characters only (A-Z a-z 0-9 - _ . ~).
+  std::string id_prefix;
 };
 
 // Why TLS files would not load (empty when they load, or when both names are empty): for checking a command

@@ -140,7 +140,7 @@ http_response negotiate(server_state& st, const hub_entry& hub, const http_reque
     r = text_response(503, "The server is shutting down");
   } else {
     auto slot = std::make_shared<connection_slot>();
-    slot->id = random_id(16);
+    slot->id = st.opts.id_prefix + random_id(16);
     slot->hub = &hub;
     slot->created_ms = now_ms();
     auto stateful = req.query_value("useStatefulReconnect");
@@ -149,7 +149,7 @@ http_response negotiate(server_state& st, const hub_entry& hub, const http_reque
     reply.version = *version >= 1 ? 1 : 0;
     reply.connection_id = slot->id;
     if (reply.version >= 1) {
-      slot->token = random_id(16);
+      slot->token = st.opts.id_prefix + random_id(16);
       reply.connection_token = slot->token;
     } else {
       slot->token = slot->id;
@@ -204,8 +204,8 @@ transport_open open_transport(const std::shared_ptr<server_state>& st, const hub
     if (st->stopping.load()) return shutting_down();
     // WebSockets without negotiate (skipNegotiation): a new connection.
     auto slot = std::make_shared<connection_slot>();
-    slot->id = random_id(16);
-    slot->token = random_id(16);
+    slot->id = st->opts.id_prefix + random_id(16);
+    slot->token = st->opts.id_prefix + random_id(16);
     slot->hub = &hub;
     slot->created_ms = now_ms();
     slot->s = make_session(st, slot, kind, strand_for(), make_info(*slot, hub, req, kind, auth));
