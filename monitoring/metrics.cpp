@@ -61,6 +61,15 @@ const family_spec forwarded_spec{"actorhub_forwarded_requests_total",
 const family_spec forwarded_bytes_spec{"actorhub_forwarded_bytes_total",
                                        "Bytes relayed for forwarded transport requests, both directions",
                                        MetricType::Counter};
+const family_spec closed_spec{"actorhub_connections_closed_total",
+                              "Client connections that ended, by reason (client, server, shutdown, slow, "
+                              "protocol_error, timeout, handshake)",
+                              MetricType::Counter};
+const family_spec limit_spec{"actorhub_limit_rejections_total",
+                             "Requests or connections turned away by a configured limit, by limit",
+                             MetricType::Counter};
+const family_spec tcp_spec{"actorhub_tcp_connections", "Accepted TCP connections open now on the client endpoint",
+                           MetricType::Gauge};
 const family_spec duration_spec{"actorhub_invocation_duration_seconds",
                                 "Time from a decoded invocation to its completion being queued", MetricType::Histogram};
 const family_spec slow_handlers_spec{"actorhub_slow_handlers_total",
@@ -84,6 +93,35 @@ prometheus::MetricFamily declaration(const family_spec& spec) {
 
 }  // namespace
 
+const char* close_reason_name(close_reason r) noexcept {
+  switch (r) {
+    case close_reason::client: return "client";
+    case close_reason::server: return "server";
+    case close_reason::shutdown: return "shutdown";
+    case close_reason::slow: return "slow";
+    case close_reason::protocol_error: return "protocol_error";
+    case close_reason::timeout: return "timeout";
+    case close_reason::handshake: return "handshake";
+    case close_reason::count_: break;
+  }
+  return "unknown";
+}
+
+const char* limit_name(limit_kind k) noexcept {
+  switch (k) {
+    case limit_kind::header_size: return "header_size";
+    case limit_kind::header_count: return "header_count";
+    case limit_kind::body_size: return "body_size";
+    case limit_kind::connections: return "connections";
+    case limit_kind::pending: return "pending_negotiations";
+    case limit_kind::long_polls: return "long_polls";
+    case limit_kind::accept_exhausted: return "accept_exhausted";
+    case limit_kind::origin: return "origin";
+    case limit_kind::count_: break;
+  }
+  return "unknown";
+}
+
 struct metrics::families {
   explicit families(prometheus::Registry& r)
       : connections(build(prometheus::BuildGauge(), connections_spec, r)),
@@ -96,6 +134,9 @@ struct metrics::families {
         closed_error(build(prometheus::BuildCounter(), closed_error_spec, r)),
         forwarded(build(prometheus::BuildCounter(), forwarded_spec, r)),
         forwarded_bytes(build(prometheus::BuildCounter(), forwarded_bytes_spec, r)),
+        closed(build(prometheus::BuildCounter(), closed_spec, r)),
+        limits(build(prometheus::BuildCounter(), limit_spec, r)),
+        tcp(build(prometheus::BuildGauge(), tcp_spec, r)),
         invocation_duration(build(prometheus::BuildHistogram(), duration_spec, r)),
         slow_handlers(build(prometheus::BuildCounter(), slow_handlers_spec, r)) {}
 
@@ -109,6 +150,11 @@ struct metrics::families {
   prometheus::Family<prometheus::Counter>& closed_error;
   prometheus::Family<prometheus::Counter>& forwarded;
   prometheus::Family<prometheus::Counter>& forwarded_bytes;
+  prometheus::Family<prometheus::Counter>& closed;
+  prometheus::Family<prometheus::Counter>& limits;
+  prometheus::Family<prometheus::Gauge>& tcp;
+  prometheus::Counter* limit_children[limit_kind_count] = {};
+  prometheus::Gauge* tcp_child = nullptr;
   prometheus::Family<prometheus::Histogram>& invocation_duration;
   prometheus::Family<prometheus::Counter>& slow_handlers;
   prometheus::Family<prometheus::Gauge>* app_servers = nullptr;  // registered on first use (gateway)
@@ -118,7 +164,7 @@ struct metrics::families {
     std::vector<prometheus::MetricFamily> all;
     for (const auto* spec : {&connections_spec, &received_spec, &sent_spec, &received_bytes_spec, &sent_bytes_spec,
                              &handshake_spec, &closed_slow_spec, &closed_error_spec, &forwarded_spec,
-                             &forwarded_bytes_spec, &duration_spec,
+                             &forwarded_bytes_spec, &closed_spec, &limit_spec, &tcp_spec, &duration_spec,
                              &slow_handlers_spec})
       all.push_back(declaration(*spec));
     if (app_servers) all.push_back(declaration(app_servers_spec));
@@ -128,6 +174,13 @@ struct metrics::families {
 
 void hub_metrics::connection_opened() { connections->Increment(); }
 void hub_metrics::connection_closed() { connections->Decrement(); }
+
+void hub_metrics::connection_ended(close_reason why) {
+  auto i = static_cast<std::size_t>(why);
+  if (i < close_reason_count) closed[i]->Increment();
+  if (why == close_reason::slow) closed_slow->Increment();
+  if (why == close_reason::protocol_error) closed_protocol_error->Increment();
+}
 
 void hub_metrics::received(std::size_t invocations, std::size_t bytes) {
   if (invocations) messages_received->Increment(static_cast<double>(invocations));
@@ -141,7 +194,20 @@ void hub_metrics::sent(std::size_t invocations, std::size_t bytes) {
 
 metrics::metrics()
     : registry_(std::make_shared<prometheus::Registry>()),
-      families_(std::make_unique<families>(*registry_)) {}
+      families_(std::make_unique<families>(*registry_)) {
+  // Process-wide children exist from the start, so alerts see 0 rather than nothing.
+  for (std::size_t i = 0; i < limit_kind_count; ++i)
+    families_->limit_children[i] = &families_->limits.Add({{"limit", limit_name(static_cast<limit_kind>(i))}});
+  families_->tcp_child = &families_->tcp.Add({});
+}
+
+prometheus::Counter& metrics::rejections(limit_kind k) {
+  return *families_->limit_children[static_cast<std::size_t>(k) % limit_kind_count];
+}
+
+void metrics::rejected(limit_kind k) { rejections(k).Increment(); }
+
+prometheus::Gauge& metrics::tcp_connections() { return *families_->tcp_child; }
 
 metrics::~metrics() {
   // Stop serving before the families go away: a scrape may be running on a civetweb thread.
@@ -159,7 +225,9 @@ hub_metrics& metrics::hub(std::string_view hub_name) {
         &f.connections.Add(labels),        &f.messages_received.Add(labels), &f.messages_sent.Add(labels),
         &f.bytes_received.Add(labels),     &f.bytes_sent.Add(labels),        &f.handshake_failures.Add(labels),
         &f.closed_slow.Add(labels),        &f.closed_error.Add(labels),      &f.forwarded.Add(labels),
-        &f.forwarded_bytes.Add(labels)});
+        &f.forwarded_bytes.Add(labels), {}});
+    for (std::size_t i = 0; i < close_reason_count; ++i)
+      slot->closed[i] = &f.closed.Add({{"hub", label}, {"reason", close_reason_name(static_cast<close_reason>(i))}});
   }
   return *slot;
 }

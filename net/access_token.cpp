@@ -5,6 +5,9 @@
 #include <cmath>
 
 #include <jwt/jwt.hpp>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "net/json_value.hpp"
 
@@ -83,6 +86,30 @@ const value* find_claim(const object& claims, std::string_view name) {
   return nullptr;
 }
 
+// HMAC-SHA256 of `signed_part` with `key`, compared with the token's signature segment in constant time
+// (cpp-jwt compares with ==, which returns at the first differing byte: a timing oracle for forging).
+bool signature_matches(std::string_view signed_part, std::string_view signature, std::string_view key) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_len = 0;
+  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(signed_part.data()),
+            signed_part.size(), mac, &mac_len))
+    return false;
+  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string expected;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned int i = 0; i < mac_len; ++i) {
+    acc = (acc << 8) | mac[i];
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      expected.push_back(alphabet[(acc >> bits) & 63]);
+    }
+  }
+  if (bits > 0) expected.push_back(alphabet[(acc << (6 - bits)) & 63]);
+  return expected.size() == signature.size() && CRYPTO_memcmp(expected.data(), signature.data(), expected.size()) == 0;
+}
+
 token_check reject(std::string error) {
   token_check r;
   r.error = std::move(error);
@@ -115,7 +142,8 @@ token_check check_access_token(std::string_view token, std::string_view key, std
     if (!alg || !alg->if_string() || *alg->if_string() != "HS256") return reject("algorithm is not HS256");
     if (!payload.is_object()) return reject("payload is not a JSON object");
 
-    // Signature, algorithm list and cpp-jwt's own exp/nbf checks.
+    // The signature first, in constant time; then cpp-jwt's own checks (algorithm list, exp/nbf).
+    if (!signature_matches(token.substr(0, dot2), token.substr(dot2 + 1), key)) return reject("invalid signature");
     std::error_code ec;
     const std::string secret(key);
     auto obj = jwt::decode(jwt::string_view(token.data(), token.size()), jwt::params::algorithms({"HS256"}), ec,

@@ -9,8 +9,11 @@
 #include <thread>
 #include <vector>
 
+#include <csignal>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
@@ -19,6 +22,7 @@
 #include "net/transport/http_util.hpp"
 #include "net/transport/server_state.hpp"
 #include "net/transport/session.hpp"
+#include "net/transport/tls.hpp"
 
 namespace actorhub {
 
@@ -56,10 +60,12 @@ struct server::impl {
   net::steady_timer accept_retry;
   net::steady_timer sweep;
   net::steady_timer stopper;
+  std::optional<net::signal_set> hangup;  // SIGHUP: reload the TLS certificate
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::uint16_t port = 0;
   std::atomic<bool> stop_requested{false};
   std::atomic<bool> ran{false};
+  std::atomic<int> refusing{0};  // refused connections lingering (refuse_connection)
   std::chrono::steady_clock::time_point stop_deadline;
 
   void add_entry(std::string path, std::shared_ptr<hub_endpoint> hub, std::shared_ptr<raw_endpoint> raw,
@@ -84,15 +90,92 @@ struct server::impl {
     acceptor->async_accept(st->connection_executor(), [this](boost::system::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted || st->stopping.load()) return;
       if (ec) {
-        // Out of descriptors or similar: try again shortly instead of spinning.
-        accept_retry.expires_after(std::chrono::milliseconds(50));
+        // Out of descriptors (EMFILE/ENFILE) or kernel memory: the pending connection stays in the backlog and
+        // the listener stays readable, so accepting again at once would spin. Pause, say so once, count it.
+        st->rejected(limit_kind::accept_exhausted);
+        st->accept_failed_log.hit(*st, now_ms(),
+                                  "accepting connections failed (" + ec.message() + ") with " +
+                                      std::to_string(st->tcp_open.load()) + " connections open; pausing accepts for " +
+                                      std::to_string(st->opts.accept_backoff.count()) + " ms at a time");
+        accept_retry.expires_after(std::max(st->opts.accept_backoff, std::chrono::milliseconds(1)));
         accept_retry.async_wait([this](boost::system::error_code e) {
           if (!e) accept();
         });
         return;
       }
-      start_http_session(std::move(socket), st);
+      st->accept_failed_log.clear(*st, "accepting connections again");
+      auto ticket = std::make_unique<tcp_ticket>(st);
+      if (st->tcp_open.load() > st->connection_limit) {
+        st->rejected(limit_kind::connections);
+        st->connections_full_log.hit(*st, now_ms(),
+                                     "connection limit reached (" + std::to_string(st->connection_limit) +
+                                         " open TCP connections): new connections get 503");
+        refuse_connection(std::move(socket));
+      } else {
+        st->connections_full_log.clear(*st, "below the connection limit again");
+        start_http_session(std::move(socket), st, std::move(ticket));
+      }
       accept();
+    });
+  }
+
+  // Over the connection limit: a short 503, then close. Closing with the client's request unread would reset
+  // the connection and could destroy the 503 on its way, so up to 16 refused sockets at a time linger (at most
+  // 1 s) reading until the client closes; beyond that they are closed at once.
+  void refuse_connection(tcp::socket socket) {
+    static constexpr char reply[] =
+        "HTTP/1.1 503 Service Unavailable\r\nServer: actorhub\r\nContent-Type: text/plain\r\n"
+        "Retry-After: 1\r\nConnection: close\r\nContent-Length: 32\r\n\r\n"
+        "Too many connections; try again.";
+    boost::system::error_code ec;
+    socket.non_blocking(true, ec);
+    socket.write_some(net::buffer(reply, sizeof reply - 1), ec);
+    socket.shutdown(tcp::socket::shutdown_send, ec);
+    if (ec || refusing.load() >= 16) {
+      socket.close(ec);
+      return;
+    }
+    struct refusal : std::enable_shared_from_this<refusal> {
+      refusal(tcp::socket s, std::atomic<int>& n) : sock(std::move(s)), timer(sock.get_executor()), count(n) { ++count; }
+      ~refusal() { --count; }
+      void start() {
+        timer.expires_after(std::chrono::seconds(1));
+        timer.async_wait([self = shared_from_this()](boost::system::error_code e) {
+          if (!e) {
+            boost::system::error_code ignored;
+            self->sock.close(ignored);
+          }
+        });
+        drain();
+      }
+      void drain() {
+        sock.async_read_some(net::buffer(buf), [self = shared_from_this()](boost::system::error_code e, std::size_t) {
+          if (!e) return self->drain();
+          self->timer.cancel();
+          boost::system::error_code ignored;
+          self->sock.close(ignored);
+        });
+      }
+      tcp::socket sock;
+      net::steady_timer timer;
+      std::atomic<int>& count;
+      char buf[512];
+    };
+    std::make_shared<refusal>(std::move(socket), refusing)->start();
+  }
+
+  void watch_hangup() {
+    if (!hangup) return;
+    hangup->async_wait([this](boost::system::error_code ec, int) {
+      if (ec || st->stopping.load()) return;
+      auto error = st->tls->load();
+      if (error.empty()) {
+        st->warn("TLS certificate reloaded from '" + st->tls->cert_file() + "' (new connections use it)");
+        if (auto w = st->tls->validity_warning(); !w.empty()) st->warn(w);
+      } else {
+        st->warn("TLS reload failed, the previous certificate stays in use: " + error);
+      }
+      watch_hangup();
     });
   }
 
@@ -119,8 +202,9 @@ struct server::impl {
     if (acceptor) acceptor->close(ec);
     accept_retry.cancel();
     sweep.cancel();
+    if (hangup) hangup->cancel(ec);
     st->exported.close_all();
-    for (auto& s : st->connections.sessions()) s->begin_close(std::nullopt, close_cause::normal, true);
+    for (auto& s : st->connections.sessions()) s->begin_close(std::nullopt, close_cause::shutdown, true);
     st->forwards.abort_all();  // requests relayed to other endpoints end with this one
     stop_deadline = std::chrono::steady_clock::now() + stop_grace;
     wait_for_sessions(false);
@@ -137,7 +221,7 @@ struct server::impl {
         finish();  // what is left is finalised after the threads end
         return;
       }
-      for (auto& s : live) s->abort(std::nullopt, close_cause::normal);
+      for (auto& s : live) s->abort(std::nullopt, close_cause::shutdown);
       st->forwards.abort_all();
       stop_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
       aborted = true;
@@ -161,7 +245,7 @@ struct server::impl {
     auto live = st->connections.sessions();
     if (live.empty()) return;
     st->ioc.restart();
-    for (auto& s : live) s->abort(std::nullopt, close_cause::normal);
+    for (auto& s : live) s->abort(std::nullopt, close_cause::shutdown);
     st->ioc.run_for(std::chrono::milliseconds(200));
   }
 };
@@ -233,6 +317,18 @@ bool server::import_session(session_snapshot snapshot) {
 std::error_code server::listen() {
   auto& o = impl_->st->opts;
   boost::system::error_code ec;
+  if (!o.tls_cert_file.empty() || !o.tls_key_file.empty()) {
+    auto tls = std::make_shared<tls_config>(o.tls_cert_file, o.tls_key_file);
+    auto error = o.tls_cert_file.empty() || o.tls_key_file.empty() ? "TLS needs both a certificate and a key file"
+                                                                    : tls->load();
+    if (!error.empty()) {
+      impl_->st->warn(error);
+      return std::make_error_code(std::errc::invalid_argument);
+    }
+    if (auto w = tls->validity_warning(); !w.empty()) impl_->st->warn(w);
+    impl_->st->tls = std::move(tls);
+    if (o.tls_reload_on_sighup) impl_->hangup.emplace(impl_->control, SIGHUP);
+  }
   auto address = net::ip::make_address(o.address, ec);
   if (ec) return ec;
   tcp::endpoint endpoint(address, o.port);
@@ -260,6 +356,7 @@ void server::run() {
     if (impl_->st->stopping.load()) return;
     impl_->accept();
     impl_->schedule_sweep();
+    impl_->watch_hangup();
   });
   auto body = [&st] {
     for (;;) {

@@ -80,7 +80,8 @@ class server final : public http_routes {
   // in use here, the records are inconsistent, or the server is stopping.
   bool import_session(session_snapshot snapshot);
 
-  // Binds and listens; returns an error (e.g. address in use) instead of throwing.
+  // Binds and listens; returns an error (e.g. address in use, or TLS files that do not load: the reason is
+  // logged through options.log) instead of throwing.
   std::error_code listen();
   std::uint16_t port() const noexcept override;
 

@@ -41,6 +41,30 @@ std::optional<std::chrono::milliseconds> parse_seconds(const std::string& s) {
 // A flag's effect: returns the error text for a bad value, "" when it was taken.
 using apply_fn = std::function<std::string(const std::string& value, node_options& o)>;
 
+std::string bad(const std::string& flag, const std::string& v, const char* expected);
+
+// Positive seconds into the option `field` names.
+template <class Field>
+apply_fn seconds_flag(std::string flag, Field field) {
+  return [flag, field](const std::string& v, node_options& o) -> std::string {
+    auto d = parse_seconds(v);
+    if (!d) return bad(flag, v, "positive seconds");
+    field(o) = *d;
+    return {};
+  };
+}
+
+// A positive count or byte size into the option `field` names.
+template <class Field>
+apply_fn size_flag(std::string flag, Field field) {
+  return [flag, field](const std::string& v, node_options& o) -> std::string {
+    auto n = parse_unsigned(v, std::uint64_t{1} << 40);
+    if (!n || *n == 0) return bad(flag, v, "a positive number");
+    field(o) = static_cast<std::size_t>(*n);
+    return {};
+  };
+}
+
 struct flag_spec {
   bool repeatable = false;
   apply_fn apply;
@@ -98,6 +122,43 @@ const std::map<std::string, flag_spec>& table() {
                           o.http.io_threads = static_cast<unsigned>(*n);
                           return {};
                         }}},
+      // -- hardening (docs/operations.md) --
+      {"--send-timeout", {false, seconds_flag("--send-timeout", [](node_options& o) -> auto& { return o.http.send_timeout; })}},
+      {"--negotiate-timeout",
+       {false, seconds_flag("--negotiate-timeout", [](node_options& o) -> auto& { return o.http.negotiate_timeout; })}},
+      {"--max-outbound-bytes",
+       {false, size_flag("--max-outbound-bytes", [](node_options& o) -> auto& { return o.http.max_outbound_bytes; })}},
+      {"--max-buffer", {false, size_flag("--max-buffer", [](node_options& o) -> auto& { return o.http.max_buffer; })}},
+      {"--max-connections",
+       {false, size_flag("--max-connections", [](node_options& o) -> auto& { return o.http.max_connections; })}},
+      {"--max-header-bytes",
+       {false, size_flag("--max-header-bytes", [](node_options& o) -> auto& { return o.http.max_header_bytes; })}},
+      {"--max-header-count",
+       {false, size_flag("--max-header-count", [](node_options& o) -> auto& { return o.http.max_header_count; })}},
+      {"--max-request-body",
+       {false, size_flag("--max-request-body", [](node_options& o) -> auto& { return o.http.max_request_body; })}},
+      {"--max-pending-negotiations",
+       {false, size_flag("--max-pending-negotiations",
+                         [](node_options& o) -> auto& { return o.http.max_pending_connections; })}},
+      {"--tls-cert", {false, [](const std::string& v, node_options& o) -> std::string {
+                        if (v.empty()) return "--tls-cert must name a file";
+                        o.http.tls_cert_file = v;
+                        return {};
+                      }}},
+      {"--tls-key", {false, [](const std::string& v, node_options& o) -> std::string {
+                       if (v.empty()) return "--tls-key must name a file";
+                       o.http.tls_key_file = v;
+                       return {};
+                     }}},
+      {"--cors-origin", {true, [](const std::string& v, node_options& o) -> std::string {
+                           auto scheme = v.find("://");
+                           bool ok = v == "*" || v == "null" ||
+                                     ((v.rfind("http://", 0) == 0 || v.rfind("https://", 0) == 0) &&
+                                      v.size() > scheme + 3 && v.find_first_of(" \t\r\n/", scheme + 3) == std::string::npos);
+                           if (!ok) return bad("--cors-origin", v, "scheme://host[:port], or *");
+                           o.http.cors_origins.push_back(v);
+                           return {};
+                         }}},
       // -- cluster (docs/cluster.md) --
       {"--node", {false, [](const std::string& v, node_options& o) -> std::string {
                     auto n = parse_unsigned(v, 65535);
@@ -147,6 +208,10 @@ const char* usage() {
   return "usage: conformance-hub --http HOST:PORT [--name NAME] [--access-key KEY] [--metrics HOST:PORT]\n"
          "                       [--keep-alive-interval SEC] [--client-timeout SEC] [--max-message-size BYTES]\n"
          "                       [--io-threads N]\n"
+         "  hardening:           [--send-timeout SEC] [--max-outbound-bytes BYTES] [--max-buffer BYTES]\n"
+         "                       [--max-connections N] [--max-header-bytes BYTES] [--max-header-count N]\n"
+         "                       [--max-request-body BYTES] [--max-pending-negotiations N] [--negotiate-timeout SEC]\n"
+         "                       [--tls-cert FILE --tls-key FILE] [--cors-origin ORIGIN]...\n"
          "  cluster:             [--node PORT] [--node-bind ADDRESS] [--advertise HOST:PORT] [--join HOST:PORT]...\n"
          "                       [--cluster-key KEY] [--node-tls-cert FILE --node-tls-key FILE]\n";
 }
@@ -196,6 +261,10 @@ bool parse_flags(const std::vector<std::string>& args, flags& out, std::string& 
   }
   if (!c.enabled() && (!c.join.empty() || !c.key.empty() || !c.advertise.empty() || c.bind != "127.0.0.1")) {
     error = "--join, --node-bind, --advertise and --cluster-key need --node PORT";
+    return false;
+  }
+  if (out.node.http.tls_cert_file.empty() != out.node.http.tls_key_file.empty() && !out.help) {
+    error = "--tls-cert and --tls-key go together";
     return false;
   }
   if (c.tls_cert.empty() != c.tls_key.empty()) {

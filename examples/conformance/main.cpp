@@ -11,10 +11,11 @@
 
 namespace {
 
-int serve(const conformance::flags& f) {
-  auto options = f.node;
-  options.presence_endpoint = true;  // GET /actorhub/presence/... (the cluster tests ask it)
-  actorhub::node app(options);
+int serve(conformance::flags f) {
+  f.node.http.detailed_errors = true;  // CONTRACT §3: the test hub always runs with detailed errors
+  f.node.http.log = [](std::string_view line) { std::cerr << "conformance-hub: " << line << std::endl; };
+  f.node.presence_endpoint = true;     // GET /actorhub/presence/... (the cluster tests ask it)
+  actorhub::node app(f.node);
 
   auto test_hub = app.add_hub(conformance::make_test_hub(app.name()));
   app.map_hub("/testhub-nowebsockets", "testhub",
@@ -31,7 +32,8 @@ int serve(const conformance::flags& f) {
     std::cerr << "conformance-hub: cannot listen on " << what << ": " << ec.message() << std::endl;
     return 1;
   }
-  std::cout << "conformance-hub '" << app.name() << "' serving http://" << f.node.http.address << ":"
+  std::cout << "conformance-hub '" << app.name() << "' serving "
+            << (f.node.http.tls_cert_file.empty() ? "http" : "https") << "://" << f.node.http.address << ":"
             << app.http().port() << std::endl;
   return app.run();
 }
@@ -49,6 +51,10 @@ int main(int argc, char** argv) {
   if (f.help) {
     std::cout << conformance::usage();
     return 0;
+  }
+  if (auto tls = actorhub::tls_files_error(f.node.http.tls_cert_file, f.node.http.tls_key_file); !tls.empty()) {
+    std::cerr << "conformance-hub: " << tls << std::endl;
+    return 2;
   }
   try {
     return serve(f);

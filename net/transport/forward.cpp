@@ -102,7 +102,8 @@ std::optional<std::string> forward_address(server_state& st, const http_request&
 class forward_proxy : public std::enable_shared_from_this<forward_proxy> {
  public:
   forward_proxy(tcp::socket client, std::shared_ptr<server_state> st, const hub_entry& hub, http_request req,
-                unsigned version, bool keep_alive, bool upgrade, std::string address, std::string buffered)
+                unsigned version, bool keep_alive, bool upgrade, std::string address, std::string buffered,
+                tcp_ticket_ptr ticket)
       : st_(std::move(st)),
         metrics_(hub.metrics),
         exec_(client.get_executor()),
@@ -114,7 +115,8 @@ class forward_proxy : public std::enable_shared_from_this<forward_proxy> {
         keep_alive_(keep_alive),
         upgrade_(upgrade),
         address_(std::move(address)),
-        carry_(std::move(buffered)) {
+        carry_(std::move(buffered)),
+        ticket_(std::move(ticket)) {
     down_.from = &upstream_;
     down_.to = &client_;
     up_.from = &client_;
@@ -526,7 +528,7 @@ class forward_proxy : public std::enable_shared_from_this<forward_proxy> {
     timer_.cancel();
     error_code ec;
     client_.non_blocking(false, ec);
-    start_http_session(std::move(client_), st_, std::move(carry_));
+    start_http_session(std::move(client_), st_, std::move(ticket_), std::move(carry_));
   }
 
   // Answers the client with the proxy's own error (nothing of a response was written yet), then closes.
@@ -637,6 +639,7 @@ class forward_proxy : public std::enable_shared_from_this<forward_proxy> {
   bool req_method_head_ = false;
   std::string address_;
   std::string carry_;  // client bytes not yet sent upstream (pipelined, or before the 101)
+  tcp_ticket_ptr ticket_;  // counts the client's TCP connection while this relay owns it
   direction down_;
   direction up_;
   body_framing framing_;
@@ -665,9 +668,10 @@ void forwarding::abort_all() {
 }
 
 void start_forward(tcp::socket client, std::shared_ptr<server_state> st, const hub_entry& hub, http_request req,
-                   unsigned version, bool keep_alive, bool upgrade, std::string address, std::string buffered) {
+                   unsigned version, bool keep_alive, bool upgrade, std::string address, std::string buffered,
+                   tcp_ticket_ptr ticket) {
   std::make_shared<forward_proxy>(std::move(client), std::move(st), hub, std::move(req), version, keep_alive, upgrade,
-                                  std::move(address), std::move(buffered))
+                                  std::move(address), std::move(buffered), std::move(ticket))
       ->start();
 }
 

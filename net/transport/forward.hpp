@@ -25,6 +25,8 @@
 
 namespace actorhub::transport {
 
+class tcp_ticket;
+
 struct server_state;
 struct hub_entry;
 
@@ -58,9 +60,10 @@ std::optional<std::string> forward_address(server_state& st, const http_request&
 // Serves `req` (already read; `body` moved in) through the client endpoint at `address`. Takes over the client's
 // socket; `buffered` holds bytes the client sent after the request (pipelined, or WebSocket frames). When the
 // relayed response leaves the client's connection reusable (`keep_alive`), the socket goes back to a new HTTP
-// session. `version`: the request's HTTP version (10, 11).
+// session. `version`: the request's HTTP version (10, 11). `ticket` counts the client's TCP connection while the
+// relay owns it (and goes back with it).
 void start_forward(boost::asio::ip::tcp::socket client, std::shared_ptr<server_state> st, const hub_entry& hub,
                    http_request req, unsigned version, bool keep_alive, bool upgrade, std::string address,
-                   std::string buffered);
+                   std::string buffered, std::unique_ptr<tcp_ticket> ticket);
 
 }  // namespace actorhub::transport

@@ -12,14 +12,17 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "net/transport/cors.hpp"
 #include "net/transport/forward.hpp"
 #include "net/transport/http_util.hpp"
 #include "net/transport/hub_routes.hpp"
 #include "net/transport/server_state.hpp"
 #include "net/transport/session.hpp"
 #include "net/transport/static_files.hpp"
+#include "net/transport/tls.hpp"
 #include "net/transport/websocket_session.hpp"
 
 namespace actorhub::transport {
@@ -31,7 +34,6 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-constexpr std::chrono::seconds idle_timeout{60};  // between requests on a keep-alive connection
 using request_t = http::request<http::string_body>;
 
 http_request to_plain(request_t& req, bool take_body) {
@@ -84,17 +86,49 @@ bool accepts_event_stream(const http_request& req) {
   return false;
 }
 
-class http_session final : public transport_link, public std::enable_shared_from_this<http_session> {
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+constexpr bool is_tls(const beast::tcp_stream*) { return false; }
+constexpr bool is_tls(const tls_stream*) { return true; }
+
+// The same session serves plain HTTP (Stream = tcp_stream) and HTTPS (Stream = ssl_stream<tcp_stream>).
+template <class Stream>
+class http_session final : public transport_link, public std::enable_shared_from_this<http_session<Stream>> {
+  using std::enable_shared_from_this<http_session<Stream>>::shared_from_this;
+  static constexpr bool tls = is_tls(static_cast<const Stream*>(nullptr));
+
  public:
-  http_session(tcp::socket&& socket, std::shared_ptr<server_state> st, std::string buffered)
-      : stream_(std::move(socket)), st_(std::move(st)) {
+  template <class... TlsContext>
+  http_session(tcp::socket&& socket, std::shared_ptr<server_state> st, tcp_ticket_ptr ticket, std::string buffered,
+               TlsContext&... ctx)
+      : stream_(beast::tcp_stream(std::move(socket)), ctx...), st_(std::move(st)), ticket_(std::move(ticket)) {
+    if (st_->opts.tcp_send_buffer > 0) {
+      beast::error_code ec;
+      lowest().socket().set_option(net::socket_base::send_buffer_size(st_->opts.tcp_send_buffer), ec);
+    }
+    // Bytes already read from the socket (a connection handed back after a forwarded request).
     if (!buffered.empty())
       buffer_.commit(net::buffer_copy(buffer_.prepare(buffered.size()), net::buffer(buffered)));
   }
 
   void run() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if constexpr (tls) {
+        self->lowest().expires_after(self->st_->opts.tls_handshake_timeout);
+        self->stream_.async_handshake(net::ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) {
+            self->close_socket();  // not TLS, a certificate the client refused, or too slow
+            return;
+          }
+          self->read();
+        });
+      } else {
+        self->read();
+      }
+    });
   }
+
+  // HTTPS: keeps the TLS context alive as long as the connection (a reload may replace the server's).
+  void keep(std::shared_ptr<net::ssl::context> ctx) { tls_ctx_ = std::move(ctx); }
 
   // transport_link (SSE mode only)
   void wake() override {
@@ -107,7 +141,7 @@ class http_session final : public transport_link, public std::enable_shared_from
  private:
   // Completes a deferred request once, from any thread; a responder dropped unanswered sends 500.
   struct responder_state {
-    explicit responder_state(std::shared_ptr<http_session> s) : session(std::move(s)) {}
+    explicit responder_state(std::shared_ptr<http_session<Stream>> s) : session(std::move(s)) {}
     ~responder_state() {
       if (!done.exchange(true)) {
         http_response r = text_response(500, "The request was not answered");
@@ -116,7 +150,7 @@ class http_session final : public transport_link, public std::enable_shared_from
         });
       }
     }
-    std::shared_ptr<http_session> session;
+    std::shared_ptr<http_session<Stream>> session;
     std::atomic<bool> done{false};
   };
 
@@ -134,7 +168,25 @@ class http_session final : public transport_link, public std::enable_shared_from
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(st_->opts.max_header_bytes));
     parser_->body_limit(st_->opts.max_request_body);
-    stream_.expires_after(idle_timeout);
+    // Waiting for the next request on a keep-alive connection: the idle timeout. Once its first bytes are
+    // here, the whole request (header and body) must arrive within the read timeout (no slowloris).
+    lowest().expires_after(buffer_.size() ? st_->opts.request_read_timeout : st_->opts.request_idle_timeout);
+    if (buffer_.size()) {
+      read_request();
+      return;
+    }
+    stream_.async_read_some(buffer_.prepare(1024), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      if (ec) {
+        self->close_socket();
+        return;
+      }
+      self->buffer_.commit(n);
+      self->lowest().expires_after(self->st_->opts.request_read_timeout);
+      self->read_request();
+    });
+  }
+
+  void read_request() {
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
@@ -144,8 +196,10 @@ class http_session final : public transport_link, public std::enable_shared_from
       keep_alive_ = false;
       head_ = false;
       if (ec == http::error::body_limit) {
+        st_->rejected(limit_kind::body_size);
         respond(text_response(413, "Request body too large"));
       } else if (ec == http::error::header_limit) {
+        st_->rejected(limit_kind::header_size);
         respond(text_response(431, "Request header fields too large"));
       } else if (ec != http::error::end_of_stream && &ec.category() == &http::make_error_code(http::error::bad_target).category() &&
                  ec != http::error::partial_message) {
@@ -156,6 +210,15 @@ class http_session final : public transport_link, public std::enable_shared_from
       return;
     }
     if (st_->stopping.load()) keep_alive_ = false;
+    std::size_t fields = 0;
+    for (auto it = parser_->get().begin(); it != parser_->get().end(); ++it) ++fields;
+    if (fields > st_->opts.max_header_count) {
+      keep_alive_ = false;
+      head_ = false;
+      st_->rejected(limit_kind::header_count);
+      respond(text_response(431, "Too many request header fields"));
+      return;
+    }
     handle();
   }
 
@@ -169,6 +232,19 @@ class http_session final : public transport_link, public std::enable_shared_from
     auto target = match_hub(*st_, plain.path);
     if (target.hub) {
       const hub_entry& hub = *target.hub;
+      if (req.method() == http::verb::options) {
+        auto r = preflight(st_->opts, plain, tls);
+        if (r.status == 403) st_->rejected(limit_kind::origin);
+        respond(std::move(r));
+        return;
+      }
+      auto cors = check_origin(st_->opts, plain, tls);
+      if (!cors.allowed) {
+        st_->rejected(limit_kind::origin);
+        respond(text_response(403, "Origin not allowed"));
+        return;
+      }
+      cors_headers_ = std::move(cors.headers);
       if (target.negotiate) {
         respond(negotiate(*st_, hub, plain));
       } else if (auto to = forward_address(*st_, plain)) {
@@ -226,6 +302,8 @@ class http_session final : public transport_link, public std::enable_shared_from
     res->set(http::field::server, "actorhub");
     if (!r.content_type.empty()) res->set(http::field::content_type, r.content_type);
     for (const auto& [k, v] : r.headers) res->insert(k, v);
+    for (const auto& [k, v] : cors_headers_) res->insert(k, v);
+    cors_headers_.clear();
     res->keep_alive(keep_alive_);
     std::size_t n = r.body.size();
     res->body() = std::move(r.body);
@@ -235,7 +313,7 @@ class http_session final : public transport_link, public std::enable_shared_from
       res->content_length(n);
     }
     res_ = res;
-    stream_.expires_after(st_->opts.send_timeout);
+    lowest().expires_after(st_->opts.send_timeout);
     http::async_write(stream_, *res_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       self->res_.reset();
       if (ec || !self->keep_alive_) {
@@ -247,11 +325,19 @@ class http_session final : public transport_link, public std::enable_shared_from
   }
 
   // A connection hosted by another endpoint: the proxy takes the socket over (and gives it back for keep-alive).
+  // Over TLS the proxy would have to relay the decrypted stream; it does not (yet): terminate TLS in front of
+  // a cluster's nodes (docs/cluster.md) or connect to the hosting node.
   void forward(const hub_entry& hub, http_request plain, bool upgrade, std::string address) {
-    stream_.expires_never();
-    auto buffered = beast::buffers_to_string(buffer_.data());
-    start_forward(stream_.release_socket(), st_, hub, std::move(plain), version_, keep_alive_, upgrade,
-                  std::move(address), std::move(buffered));
+    if constexpr (tls) {
+      (void)hub, (void)plain, (void)upgrade, (void)address;
+      respond(text_response(502, "This connection is hosted by another node, and requests over TLS are not "
+                                 "forwarded: terminate TLS in front of the cluster"));
+    } else {
+      lowest().expires_never();
+      auto buffered = beast::buffers_to_string(buffer_.data());
+      start_forward(stream_.release_socket(), st_, hub, std::move(plain), version_, keep_alive_, upgrade,
+                    std::move(address), std::move(buffered), std::move(ticket_));
+    }
   }
 
   void upgrade_websocket(const hub_entry& hub, const http_request& plain) {
@@ -260,8 +346,13 @@ class http_session final : public transport_link, public std::enable_shared_from
       respond(std::move(*open.refused));
       return;
     }
-    stream_.expires_never();
-    start_websocket(stream_.release_socket(), parser_->release(), std::move(open.s), open.resume);
+    lowest().expires_never();
+    if constexpr (tls) {
+      start_websocket_tls(std::move(stream_), parser_->release(), std::move(open.s), open.resume, std::move(ticket_),
+                          tls_ctx_);
+    } else {
+      start_websocket(stream_.release_socket(), parser_->release(), std::move(open.s), open.resume, std::move(ticket_));
+    }
   }
 
   // ---- Server-Sent Events: this HTTP session becomes the session's transport link.
@@ -273,7 +364,7 @@ class http_session final : public transport_link, public std::enable_shared_from
     }
     sse_ = std::move(open.s);
     chunked_ = version_ >= 11;
-    stream_.expires_never();
+    lowest().expires_never();
     out_ = "HTTP/1.";
     out_ += chunked_ ? "1" : "0";
     out_ += " 200 OK\r\nServer: actorhub\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
@@ -290,7 +381,7 @@ class http_session final : public transport_link, public std::enable_shared_from
       self->writing_ = false;
       if (ec) {
         self->close_socket();
-        self->sse_->abort(std::nullopt, close_cause::normal);  // never attached: end it here
+        self->sse_->abort(std::nullopt, close_cause::client);  // never attached: end it here
         return;
       }
       self->sse_->attach(self);
@@ -358,20 +449,27 @@ class http_session final : public transport_link, public std::enable_shared_from
     if (sse_) sse_->transport_closed(shared_from_this(), graceful, graceful ? std::nullopt : std::optional<std::string>(ec.message()));
   }
 
+  // No TLS close_notify: the connection ends either way, and waiting for the peer's would need a timeout.
   void close_socket() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().close();
   }
 
-  beast::tcp_stream stream_;
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  Stream stream_;
+  std::shared_ptr<server_state> st_;
+  tcp_ticket_ptr ticket_;  // counts the TCP connection while this session (or its WebSocket) owns it
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<server_state> st_;
   std::shared_ptr<http::response<http::string_body>> res_;
   unsigned version_ = 11;
   bool keep_alive_ = true;
   bool head_ = false;
+
+  std::shared_ptr<net::ssl::context> tls_ctx_;  // HTTPS: the context this connection was made with
+  std::vector<std::pair<std::string, std::string>> cors_headers_;  // for the current request's response
 
   // SSE mode
   std::shared_ptr<session> sse_;
@@ -385,8 +483,20 @@ class http_session final : public transport_link, public std::enable_shared_from
 
 }  // namespace
 
-void start_http_session(tcp::socket socket, std::shared_ptr<server_state> st, std::string buffered) {
-  std::make_shared<http_session>(std::move(socket), std::move(st), std::move(buffered))->run();
+void start_http_session(tcp::socket socket, std::shared_ptr<server_state> st, tcp_ticket_ptr ticket,
+                        std::string buffered) {
+  if (st->tls) {
+    if (auto ctx = st->tls->context()) {
+      auto s = std::make_shared<http_session<tls_stream>>(std::move(socket), st, std::move(ticket), std::move(buffered),
+                                                          *ctx);
+      s->keep(std::move(ctx));
+      s->run();
+    }
+    return;
+  }
+  std::make_shared<http_session<beast::tcp_stream>>(std::move(socket), std::move(st), std::move(ticket),
+                                                    std::move(buffered))
+      ->run();
 }
 
 }  // namespace actorhub::transport

@@ -10,9 +10,12 @@
 namespace actorhub::transport {
 
 struct server_state;
+class tcp_ticket;
 
-// `buffered`: bytes already read from the socket (a connection handed back after a forwarded request).
+// `ticket` counts the connection while it is open (it moves on to the WebSocket link after an upgrade, or to a
+// forwarding relay and back). `buffered`: bytes already read from the socket (a connection handed back after a
+// forwarded request).
 void start_http_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<server_state> st,
-                        std::string buffered = {});
+                        std::unique_ptr<tcp_ticket> ticket, std::string buffered = {});
 
 }  // namespace actorhub::transport

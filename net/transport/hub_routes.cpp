@@ -157,9 +157,16 @@ http_response negotiate(server_state& st, const hub_entry& hub, const http_reque
     reply.transports = hub.transports;
     reply.stateful_reconnect = slot->stateful;
     if (!st.connections.add_pending(slot)) {
+      st.rejected(limit_kind::pending);
+      st.pending_full_log.hit(st, now_ms(),
+                              "negotiate refused: " + std::to_string(st.opts.max_pending_connections) +
+                                  " negotiated connections are waiting for their first transport request "
+                                  "(a negotiate flood, or clients that cannot connect)");
       r = text_response(503, negotiate_error_body("Too many connections are waiting to connect."));
       r.content_type = "application/json";
+      r.headers.emplace_back("Retry-After", "1");
     } else {
+      st.pending_full_log.clear(st, "negotiations accepted again");
       r.status = 200;
       r.content_type = "application/json";
       r.body = negotiate_body(reply);

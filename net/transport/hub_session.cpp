@@ -178,12 +178,15 @@ void hub_session::messages(std::string_view data) {
     }
   }
   if (!status) {
-    begin_close("Connection closed with an error. InvalidDataException: " + status.error,
+    begin_close(state().opts.detailed_errors ? "Connection closed with an error. InvalidDataException: " + status.error
+                                             : std::string("Connection closed with an error."),
                 close_cause::protocol_error, true);
   } else if (protocol_error) {
-    begin_close("Connection closed with an error. " + *protocol_error, close_cause::protocol_error, true);
+    begin_close(state().opts.detailed_errors ? "Connection closed with an error. " + *protocol_error
+                                             : std::string("Connection closed with an error."),
+                close_cause::protocol_error, true);
   } else if (client_closed) {
-    begin_close(std::move(client_error), close_cause::normal, false);
+    begin_close(std::move(client_error), close_cause::client, false);
   }
 }
 

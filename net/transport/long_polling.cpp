@@ -29,7 +29,9 @@ void long_polling_link::on_poll(http_responder respond) {
       respond(status_only(s ? 204 : 404));
       return;
     }
-    self->complete_pending(204);  // a newer poll replaces the older one
+    // One pending poll per connection: a newer poll replaces the older one (which gets 204).
+    if (self->pending_) s->state().rejected(limit_kind::long_polls);
+    self->complete_pending(204);
     auto now = now_ms();
     self->pending_ = std::move(respond);
     self->pending_since_.store(now);

@@ -31,6 +31,12 @@ std::size_t outbound_queue::take_all(std::vector<outbound_item>& out, std::size_
 
 void outbound_queue::written(std::size_t bytes) noexcept { in_flight_ = bytes > in_flight_ ? 0 : in_flight_ - bytes; }
 
+void outbound_queue::drop_queued() noexcept {
+  items_.clear();
+  queued_ = 0;
+  messages_ = 0;
+}
+
 void outbound_queue::clear() noexcept {
   items_.clear();
   queued_ = 0;

@@ -26,6 +26,8 @@ class outbound_queue {
   // `messages` gets the number of items flagged `message`.
   std::size_t take_all(std::vector<outbound_item>& out, std::size_t& messages);
   void written(std::size_t bytes) noexcept;
+  // Forgets the queued items; those being written stay counted until written().
+  void drop_queued() noexcept;
   // Forgets everything, queued and in flight (a transport was replaced or is gone).
   void clear() noexcept;
 

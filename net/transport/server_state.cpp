@@ -2,6 +2,13 @@
 #include "net/transport/server_state.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <string>
+
+#include <sys/resource.h>
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
 
 #include <boost/asio/strand.hpp>
 
@@ -38,7 +45,71 @@ server_state::server_state(server_options o, std::shared_ptr<class metrics> m)
       metrics(std::move(m)),
       ioc(static_cast<int>(std::max(1u, opts.io_threads))),
       connections(opts.max_pending_connections),
-      ping(encode(ping_message{})) {}
+      ping(encode(ping_message{})) {
+  connection_limit = opts.max_connections;
+  if (connection_limit == 0) {
+    // Keep 128 descriptors for everything else (CAF, metrics, logs, files served, refused connections that
+    // linger for their 503); with a small limit, half of it.
+    rlimit rl{};
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+      auto cur = static_cast<std::size_t>(rl.rlim_cur);
+      connection_limit = cur > 512 ? cur - 128 : std::max<std::size_t>(cur / 2, 1);
+    } else {
+      connection_limit = 1'000'000;
+    }
+  }
+}
+
+void server_state::warn(std::string_view line) const {
+  if (opts.log) {
+    opts.log(line);
+  } else {
+    std::fprintf(stderr, "actorhub: %.*s\n", static_cast<int>(line.size()), line.data());
+  }
+}
+
+void server_state::rejected(limit_kind k) const {
+  if (metrics) metrics->rejected(k);
+}
+
+tcp_ticket::tcp_ticket(std::shared_ptr<server_state> st) : st_(std::move(st)) {
+  st_->tcp_open.fetch_add(1, std::memory_order_relaxed);
+  if (st_->metrics) st_->metrics->tcp_connections().Increment();
+}
+
+tcp_ticket::~tcp_ticket() {
+  st_->tcp_open.fetch_sub(1, std::memory_order_relaxed);
+  if (st_->metrics) st_->metrics->tcp_connections().Decrement();
+}
+
+void episode_log::hit(server_state& st, std::int64_t now, const std::string& what) {
+  std::string line;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    ++count_;
+    if (!active_) {
+      active_ = true;
+      last_ = now;
+      count_ = 1;
+      line = what;
+    } else if (now - last_ >= 10'000) {
+      line = what + " (" + std::to_string(count_) + " times in the last " + std::to_string((now - last_) / 1000) + " s)";
+      last_ = now;
+      count_ = 0;
+    }
+  }
+  if (!line.empty()) st.warn(line);
+}
+
+void episode_log::clear(server_state& st, const std::string& what) {
+  if (!active_.load(std::memory_order_relaxed)) return;  // the common case: nothing to report, no lock
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (!active_) return;
+    active_ = false;
+  }
+  st.warn(what);
+}
 
 boost::asio::any_io_executor server_state::connection_executor() {
   if (opts.io_threads > 1) return boost::asio::make_strand(ioc);

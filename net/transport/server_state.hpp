@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,6 +26,8 @@
 #include "net/transport/forward.hpp"
 #include "net/transport/handover.hpp"
 #include "net/transport/wake_queue.hpp"
+
+#include "monitoring/metrics.hpp"
 
 namespace actorhub {
 struct hub_metrics;
@@ -63,6 +66,37 @@ struct static_mount {
 
 using negotiate_decorator = std::function<void(const http_request&, http_response&)>;
 
+struct server_state;
+class tls_config;
+
+// One accepted TCP connection, counted in server_state::tcp_open while whoever owns the socket holds it
+// (the HTTP session, then the WebSocket link).
+class tcp_ticket {
+ public:
+  explicit tcp_ticket(std::shared_ptr<server_state> st);
+  ~tcp_ticket();
+  tcp_ticket(const tcp_ticket&) = delete;
+  tcp_ticket& operator=(const tcp_ticket&) = delete;
+
+ private:
+  std::shared_ptr<server_state> st_;
+};
+using tcp_ticket_ptr = std::unique_ptr<tcp_ticket>;
+
+// A warning that says once what happened, then stays quiet while it keeps happening: `hit` logs the first
+// occurrence and then at most one summary per `every_ms`; `clear` logs the recovery when there was an episode.
+class episode_log {
+ public:
+  void hit(struct server_state& st, std::int64_t now, const std::string& what);
+  void clear(struct server_state& st, const std::string& what);
+
+ private:
+  std::mutex mu_;
+  std::atomic<bool> active_{false};
+  std::int64_t last_ = 0;
+  std::uint64_t count_ = 0;
+};
+
 struct server_state {
   server_state(server_options o, std::shared_ptr<class metrics> m);
 
@@ -82,6 +116,15 @@ struct server_state {
   wake_queue wakes{ioc};  // one I/O thread: batched transport wake-ups
   std::atomic<bool> stopping{false};
   const encoded_ptr ping;  // encoded once per protocol, shared by every keep-alive
+  std::shared_ptr<tls_config> tls;       // set when the endpoint serves HTTPS/WSS
+  std::atomic<std::size_t> tcp_open{0};  // accepted TCP connections open now (tcp_ticket)
+  std::size_t connection_limit = 0;      // max_connections, or derived from RLIMIT_NOFILE
+  episode_log connections_full_log, pending_full_log, accept_failed_log;
+
+  // One warning line (options.log, else stderr).
+  void warn(std::string_view line) const;
+  // Counts a refusal in actorhub_limit_rejections_total{limit} (no-op without metrics).
+  void rejected(limit_kind k) const;
 
   // The hub at `lower_path` ("/testhub"), or null.
   const hub_entry* find_hub(std::string_view lower_path) const noexcept;

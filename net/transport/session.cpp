@@ -15,9 +15,23 @@ namespace net = boost::asio;
 
 namespace {
 
-constexpr std::size_t hard_cap_factor = 4;  // queued bytes beyond max_buffer * 4: the client is too slow
+constexpr std::size_t reconnect_cap_factor = 4;  // unacknowledged bytes beyond 4 x the buffer: too slow
+constexpr std::uint16_t close_policy_violation = 1008;
 
 std::int64_t ms(std::chrono::milliseconds d) { return d.count(); }
+
+close_reason reason_of(close_cause c) {
+  switch (c) {
+    case close_cause::normal: return close_reason::server;
+    case close_cause::client: return close_reason::client;
+    case close_cause::shutdown: return close_reason::shutdown;
+    case close_cause::slow: return close_reason::slow;
+    case close_cause::protocol_error: return close_reason::protocol_error;
+    case close_cause::timeout: return close_reason::timeout;
+    case close_cause::handshake: return close_reason::handshake;
+  }
+  return close_reason::server;
+}
 
 }  // namespace
 
@@ -132,6 +146,7 @@ bool session::take(const transport_link* link, batch& b) {
   }
   if (finishing_) {
     b.finishing = true;
+    if (has_cause_.load() && cause_.load() == close_cause::slow) b.close_code = close_policy_violation;
     return true;
   }
   write_scheduled_ = false;
@@ -177,12 +192,12 @@ bool session::enqueue(shared_bytes bytes, bool binary, bool trackable, bool mess
     if (ph != phase::open && ph != phase::connecting) return false;
     if (trackable && rbuf_) {
       rbuf_->push(++send_seq_, bytes);
-      if (rbuf_->bytes() > hard_cap_factor * o.stateful_reconnect_buffer) overflow = true;
+      if (rbuf_->bytes() > reconnect_cap_factor * o.stateful_reconnect_buffer) overflow = true;
     }
     // A stateful session without transport keeps records in its reconnect buffer only; a session whose
     // first transport is not attached yet queues them for it.
     if (!overflow && (link_ || !rbuf_)) {
-      if (!queue_.push({bytes, binary, message}, hard_cap_factor * o.max_buffer)) {
+      if (!queue_.push({bytes, binary, message}, std::max(o.max_outbound_bytes, o.max_buffer))) {
         overflow = true;
       } else if (link_ && !write_scheduled_) {
         write_scheduled_ = true;
@@ -193,8 +208,7 @@ bool session::enqueue(shared_bytes bytes, bool binary, bool trackable, bool mess
     last_sent_.store(now, std::memory_order_relaxed);
   }
   if (overflow) {
-    abort(std::string("The client did not read its messages in time; the outbound buffer overflowed."),
-          close_cause::slow);
+    close_slow("The client did not read its messages in time; its outbound buffer is full.");
     return false;
   }
   if (wake) wake->wake();
@@ -287,6 +301,8 @@ void session::begin_close(std::optional<std::string> error, close_cause cause, b
     phase_.store(phase::closing);
     closing_since_.store(now_ms());
     close_error_ = error;
+    set_cause(cause);
+    if (cause == close_cause::slow) queue_.drop_queued();  // the Close goes right after the current write
     if (close_message && ph == phase::open)
       if (auto rec = close_record(error, allow_reconnect)) queue_.force_push({std::move(rec), binary_records()});
     finishing_ = true;
@@ -299,7 +315,6 @@ void session::begin_close(std::optional<std::string> error, close_cause cause, b
       wake = link_;
     }
   }
-  count_close(cause);
   if (finalize_now) {
     net::post(exec_, [self = shared_from_this()] { self->finalize(std::nullopt); });
   } else if (wake) {
@@ -307,9 +322,12 @@ void session::begin_close(std::optional<std::string> error, close_cause cause, b
   }
 }
 
+void session::close_slow(std::string error) {
+  begin_close(std::move(error), close_cause::slow, true);
+}
+
 void session::abort(std::optional<std::string> error, close_cause cause) {
   std::shared_ptr<transport_link> link;
-  bool count = false;
   {
     std::lock_guard<std::mutex> lk(mu_);
     if (phase_.load() == phase::closed || aborting_) return;
@@ -318,11 +336,10 @@ void session::abort(std::optional<std::string> error, close_cause cause) {
       phase_.store(phase::closing);
       closing_since_.store(now_ms());
       close_error_ = error;
-      count = true;
     }
+    set_cause(cause);
     link = link_;
   }
-  if (count) count_close(cause);
   if (link) link->abort();
   net::post(exec_, [self = shared_from_this(), error = std::move(error)] { self->finalize(error); });
 }
@@ -339,9 +356,11 @@ void session::finalize(std::optional<std::string> error) {
     queue_ = outbound_queue{};
     rbuf_.reset();
     finishing_ = true;
+    set_cause(close_cause::client);  // no cause recorded: the client ended it
   }
   if (link) link->abort();
   state_->connections.remove(token(), this);
+  if (auto* m = hub().metrics) m->connection_ended(reason_of(cause_.load()));
   deliver_closed(std::move(error));
 }
 
@@ -352,7 +371,7 @@ void session::tick(std::int64_t now) {
   if (ph == phase::closing) {
     // A client that never lets the transport finish (never reads, never polls again) is dropped.
     auto grace = std::clamp<std::int64_t>(ms(o.send_timeout), 100, 5000);
-    if (now - closing_since_.load() > grace) abort(std::nullopt, close_cause::normal);
+    if (now - closing_since_.load() > grace) abort(std::nullopt, close_cause::normal);  // keeps the first cause
     return;
   }
   if (auto l = link()) l->tick(now);
@@ -366,15 +385,16 @@ void session::tick(std::int64_t now) {
     }
     return;
   }
+  // Above max_buffer for send_timeout, or one write stuck that long: the client is not reading.
   auto stalled = stalled_since_.load(std::memory_order_relaxed);
   auto writing = write_started_.load(std::memory_order_relaxed);
   if ((stalled && now - stalled > ms(o.send_timeout)) || (writing && now - writing > ms(o.send_timeout))) {
-    abort(std::string("The client did not read its messages within the send timeout."), close_cause::slow);
+    close_slow("The client did not read its messages within the send timeout.");
     return;
   }
   auto det = detached_since_.load(std::memory_order_relaxed);
   if (det && now - det > ms(o.disconnect_timeout)) {
-    abort(std::nullopt, close_cause::normal);
+    abort(std::nullopt, close_cause::timeout);
     return;
   }
   // A dropped stateful WebSocket waits for its reconnect; a long polling client between polls is live.
@@ -382,11 +402,10 @@ void session::tick(std::int64_t now) {
   on_tick(now);
 }
 
-void session::count_close(close_cause cause) {
-  auto* m = hub().metrics;
-  if (!m) return;
-  if (cause == close_cause::slow) m->closed_slow->Increment();
-  if (cause == close_cause::protocol_error) m->closed_protocol_error->Increment();
+bool session::set_cause(close_cause cause) {  // under mu_
+  if (has_cause_.exchange(true)) return false;
+  cause_.store(cause);
+  return true;
 }
 
 }  // namespace actorhub::transport

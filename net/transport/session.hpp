@@ -38,7 +38,9 @@ class transport_link {
   virtual void on_wake() {}
 };
 
-enum class close_cause : std::uint8_t { normal, slow, protocol_error, timeout, handshake };
+// Why a session ends (the first cause given wins; a session that ends without one was ended by its client).
+// `normal`: the application or server closed it (reason "server" in the metrics).
+enum class close_cause : std::uint8_t { normal, client, shutdown, slow, protocol_error, timeout, handshake };
 
 class session : public std::enable_shared_from_this<session> {
  public:
@@ -50,6 +52,7 @@ class session : public std::enable_shared_from_this<session> {
     std::size_t bytes = 0;
     std::size_t messages = 0;  // hub invocations among the items (for the sent-messages metric)
     bool finishing = false;  // nothing left to write and the session is closing: end the transport now
+    std::uint16_t close_code = 1000;  // with `finishing`: the WebSocket close code (1008 for a slow client)
   };
 
   session(std::shared_ptr<server_state> st, std::shared_ptr<connection_slot> slot, transport_kind t,
@@ -103,6 +106,9 @@ class session : public std::enable_shared_from_this<session> {
                    bool allow_reconnect = false);
   // Drops the transport now and finalises.
   void abort(std::optional<std::string> error, close_cause cause);
+  // The client does not read its messages: forget what is queued (but not what is being written), queue the
+  // Close message with `error`, and end the transport after it (bounded by the closing grace).
+  void close_slow(std::string error);
   // Periodic sweep: keep-alive, timeouts, stalls.
   void tick(std::int64_t now);
 
@@ -153,7 +159,7 @@ class session : public std::enable_shared_from_this<session> {
  private:
   void finalize(std::optional<std::string> error);  // on the strand, once
   void update_stall(std::int64_t now);              // under mu_
-  void count_close(close_cause cause);
+  bool set_cause(close_cause cause);  // false when a cause was already recorded
 
   std::shared_ptr<server_state> state_;  // before every member that uses the io_context it owns
   std::shared_ptr<connection_slot> slot_;
@@ -179,6 +185,8 @@ class session : public std::enable_shared_from_this<session> {
   std::atomic<std::int64_t> write_started_{0};
   std::atomic<std::int64_t> closing_since_{0};
   std::atomic<std::int64_t> detached_since_{0};
+  std::atomic<bool> has_cause_{false};
+  std::atomic<close_cause> cause_{close_cause::client};
   bool finalized_ = false;  // on the strand
 };
 

@@ -16,9 +16,12 @@
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include "net/transport/inline_allocator.hpp"
+#include "net/transport/server_state.hpp"
 #include "net/transport/session.hpp"
 #include "net/transport/ws_frame.hpp"
 
@@ -53,8 +56,8 @@ std::size_t max_message(const session& s) {
 // Accepts the upgrade with Beast, then hands the socket to the link (keeps Beast's handshake checks and errors).
 class websocket_accept : public std::enable_shared_from_this<websocket_accept> {
  public:
-  websocket_accept(tcp::socket&& socket, std::shared_ptr<session> s, bool resume)
-      : ws_(std::move(socket)), s_(std::move(s)), resume_(resume) {}
+  websocket_accept(tcp::socket&& socket, std::shared_ptr<session> s, bool resume, tcp_ticket_ptr ticket)
+      : ws_(std::move(socket)), s_(std::move(s)), resume_(resume), ticket_(std::move(ticket)) {}
 
   void start(http::request<http::string_body> req) {
     websocket::stream_base::timeout t{};
@@ -75,14 +78,15 @@ class websocket_accept : public std::enable_shared_from_this<websocket_accept> {
   http::request<http::string_body> req_;
   std::shared_ptr<session> s_;
   bool resume_;
-  bool single_thread_;  // one I/O thread: wake-ups go through the server's wake_queue
+  tcp_ticket_ptr ticket_;
 };
 
 class websocket_link final : public transport_link, public std::enable_shared_from_this<websocket_link> {
  public:
-  websocket_link(tcp::socket&& socket, std::shared_ptr<session> s, bool resume)
+  websocket_link(tcp::socket&& socket, std::shared_ptr<session> s, bool resume, tcp_ticket_ptr ticket)
       : sock_(std::move(socket)),
         s_(std::move(s)),
+        ticket_(std::move(ticket)),
         reader_(max_message(*s_)),
         resume_(resume),
         single_thread_(s_->state().opts.io_threads <= 1) {}
@@ -267,7 +271,7 @@ class websocket_link final : public transport_link, public std::enable_shared_fr
     if (!close_sent_ && !peer_closed_ && s_->take(this, batch_)) {
       if (batch_.finishing) {
         // The session is done: our Close, then wait for the client's (the session's closing grace bounds it).
-        control_out_ += ws::close_frame(1000, {});
+        control_out_ += ws::close_frame(batch_.close_code, batch_.close_code == 1000 ? "" : "slow consumer");
         bufs_.assign(1, net::buffer(control_out_));
         close_sent_ = true;
       } else {
@@ -354,6 +358,7 @@ class websocket_link final : public transport_link, public std::enable_shared_fr
 
   tcp::socket sock_;
   std::shared_ptr<session> s_;
+  tcp_ticket_ptr ticket_;  // counts the TCP connection while the link lives
   ws::reader reader_;
   std::array<char, 256> small_;               // what the reactor reads into (see arm_read)
   inline_slot<read_op_size> read_op_;         // the pending read operation itself
@@ -375,6 +380,164 @@ class websocket_link final : public transport_link, public std::enable_shared_fr
   bool gone_ = false;               // the socket is closed
 };
 
+
+// WSS: Beast's WebSocket stream over the TLS stream does the framing, pings and close handshake; the link
+// moves the session's batches and the client's messages. Writes are asynchronous (one at a time).
+class tls_websocket_link final : public transport_link, public std::enable_shared_from_this<tls_websocket_link> {
+  using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+
+ public:
+  tls_websocket_link(tls_stream&& stream, std::shared_ptr<session> s, bool resume, tcp_ticket_ptr ticket)
+      : ws_(std::move(stream)), s_(std::move(s)), resume_(resume), ticket_(std::move(ticket)) {}
+
+  void start(http::request<http::string_body> req) {
+    websocket::stream_base::timeout t{};
+    t.handshake_timeout = std::chrono::seconds(5);
+    t.idle_timeout = websocket::stream_base::none();  // the session's timeouts apply
+    t.keep_alive_pings = false;
+    ws_.set_option(t);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "actorhub"); }));
+    ws_.read_message_max(max_message(*s_));
+    ws_.auto_fragment(false);
+    req_ = std::move(req);
+    ws_.async_accept(req_, [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
+  }
+
+  void keep(std::shared_ptr<void> tls_context) { tls_ctx_ = std::move(tls_context); }
+
+  void wake() override {
+    net::post(ws_.get_executor(), [self = shared_from_this()] { self->flush(); });
+  }
+
+  void abort() override {
+    net::post(ws_.get_executor(), [self = shared_from_this()] { self->close_socket(); });
+  }
+
+ private:
+  void on_accept(beast::error_code ec) {
+    http::request<http::string_body>().swap(req_);
+    if (ec) {
+      close_socket();
+      if (!resume_) s_->abort(std::nullopt, close_cause::handshake);
+      return;
+    }
+    if (resume_) {
+      s_->resume(shared_from_this());
+    } else {
+      s_->attach(shared_from_this());
+    }
+    read();
+  }
+
+  void read() {
+    if (gone_) return;
+    ws_.async_read(in_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (gone_) return;
+    if (ec) {
+      if (ec == websocket::error::closed) {
+        ended(true, std::nullopt);  // the client's Close (Beast answered it)
+      } else if (&ec.category() == &websocket::make_error_code(websocket::error::closed).category()) {
+        // RFC 6455 violation: Beast has sent the Close (1002/1007/1009) where it could.
+        reported_ = true;
+        close_socket();
+        s_->abort("WebSocket protocol error: " + ec.message(), close_cause::protocol_error);
+      } else {
+        ended(false, ec == net::error::eof ? std::string("The client closed the connection.") : ec.message());
+      }
+      return;
+    }
+    bool binary = ws_.got_binary();
+    if (resume_) {
+      // A resumed session lives on the old connection's strand: hand its data over there, in order.
+      net::post(s_->executor(), [s = s_, data = beast::buffers_to_string(in_.data()), binary] { s->on_data(data, binary); });
+    } else {
+      auto d = in_.data();
+      s_->on_data(std::string_view(static_cast<const char*>(d.data()), d.size()), binary);
+    }
+    in_.consume(in_.size());
+    if (in_.capacity() > 64 * 1024) in_.shrink_to_fit();
+    read();
+  }
+
+  void flush() {
+    if (writing_ || gone_ || close_sent_) return;
+    if (!s_->take(this, batch_)) return;
+    if (batch_.finishing) {
+      close_sent_ = true;
+      writing_ = true;
+      websocket::close_reason why(batch_.close_code);
+      if (batch_.close_code != 1000) why.reason = "slow consumer";
+      ws_.async_close(why, [self = shared_from_this()](beast::error_code) {
+        self->writing_ = false;
+        self->ended(true, std::nullopt);
+      });
+      return;
+    }
+    next_item_ = 0;
+    write_next();
+  }
+
+  // Hub sessions: the whole batch as one message; raw sessions: one message per item.
+  void write_next() {
+    const auto& items = batch_.items;
+    bufs_.clear();
+    std::size_t end = s_->coalesces() ? items.size() : next_item_ + 1;
+    for (std::size_t i = next_item_; i < end; ++i) bufs_.push_back(net::buffer(*items[i].bytes));
+    ws_.binary(items[next_item_].binary);
+    next_item_ = end;
+    writing_ = true;
+    ws_.async_write(bufs_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->writing_ = false;
+      if (ec) {
+        self->ended(false, ec.message());
+        return;
+      }
+      if (self->next_item_ < self->batch_.items.size()) {
+        self->write_next();
+        return;
+      }
+      self->s_->written(self.get(), self->batch_.bytes, self->batch_.messages);
+      self->batch_.items.clear();
+      self->flush();
+    });
+  }
+
+  void ended(bool graceful, std::optional<std::string> error) {
+    close_socket();
+    if (reported_) return;
+    reported_ = true;
+    s_->transport_closed(shared_from_this(), graceful, std::move(error));
+  }
+
+  void close_socket() {
+    gone_ = true;
+    auto& sock = beast::get_lowest_layer(ws_).socket();
+    beast::error_code ec;
+    if (!sock.is_open()) return;
+    sock.shutdown(tcp::socket::shutdown_both, ec);
+    sock.close(ec);
+  }
+
+  std::shared_ptr<void> tls_ctx_;  // the TLS context the connection was made with (outlives ws_)
+  websocket::stream<tls_stream> ws_;
+  std::shared_ptr<session> s_;
+  bool resume_;
+  tcp_ticket_ptr ticket_;
+  http::request<http::string_body> req_;
+  beast::flat_buffer in_;
+  session::batch batch_;
+  std::vector<net::const_buffer> bufs_;
+  std::size_t next_item_ = 0;
+  bool writing_ = false;
+  bool close_sent_ = false;
+  bool reported_ = false;
+  bool gone_ = false;
+};
+
 void websocket_accept::on_accept(beast::error_code ec) {
   http::request<http::string_body>().swap(req_);
   if (ec) {
@@ -382,18 +545,27 @@ void websocket_accept::on_accept(beast::error_code ec) {
     auto& sock = beast::get_lowest_layer(ws_).socket();
     sock.shutdown(tcp::socket::shutdown_both, ignored);
     sock.close(ignored);
-    if (!resume_) s_->abort(std::nullopt, close_cause::normal);
+    if (!resume_) s_->abort(std::nullopt, close_cause::handshake);
     return;
   }
   // The handshake is done and nothing of the connection's frames was read: the bare socket is all there is.
-  auto link = std::make_shared<websocket_link>(beast::get_lowest_layer(ws_).release_socket(), std::move(s_), resume_);
+  auto link = std::make_shared<websocket_link>(beast::get_lowest_layer(ws_).release_socket(), std::move(s_), resume_,
+                                               std::move(ticket_));
   link->start();
 }
 
 }  // namespace
 
+void start_websocket_tls(beast::ssl_stream<beast::tcp_stream>&& stream, http::request<http::string_body> req,
+                         std::shared_ptr<session> s, bool resume, tcp_ticket_ptr ticket,
+                         std::shared_ptr<void> tls_context) {
+  auto link = std::make_shared<tls_websocket_link>(std::move(stream), std::move(s), resume, std::move(ticket));
+  link->keep(std::move(tls_context));
+  link->start(std::move(req));
+}
+
 void start_websocket(tcp::socket socket, http::request<http::string_body> req, std::shared_ptr<session> s,
-                     bool resume) {
+                     bool resume, tcp_ticket_ptr ticket) {
   if (resume) {
     // Move the connection onto the resumed session's strand, so its frames stay ordered with the old ones.
     beast::error_code ec;
@@ -405,7 +577,7 @@ void start_websocket(tcp::socket socket, http::request<http::string_body> req, s
     if (ec) return;
     socket = std::move(moved);
   }
-  std::make_shared<websocket_accept>(std::move(socket), std::move(s), resume)->start(std::move(req));
+  std::make_shared<websocket_accept>(std::move(socket), std::move(s), resume, std::move(ticket))->start(std::move(req));
 }
 
 }  // namespace actorhub::transport

@@ -3,6 +3,7 @@
 // connections (the `ws` package, so a test can also write raw bytes to the socket), and /metrics samples.
 const net = require('node:net');
 const http = require('node:http');
+const https = require('node:https');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 let WebSocket;
@@ -50,10 +51,13 @@ function occupiedPort() {
   });
 }
 
-function request(method, url, { headers = {}, body, timeout = 5000 } = {}) {
+// `ca`: PEM of the certificate to trust for https URLs; `insecure`: accept any certificate (expired ones).
+function request(method, url, { headers = {}, body, timeout = 5000, ca, insecure = false } = {}) {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
-    const req = http.request({ method, hostname: u.hostname, port: u.port, path: u.pathname + u.search, headers, agent: false },
+    const mod = u.protocol === 'https:' ? https : http;
+    const req = mod.request({ method, hostname: u.hostname, port: u.port, path: u.pathname + u.search, headers, agent: false,
+      ...(ca ? { ca } : {}), ...(insecure ? { rejectUnauthorized: false } : {}) },
       (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
@@ -81,24 +85,29 @@ function runHub(args, { timeout = 5000 } = {}) {
   });
 }
 
-// Starts a hub on free ports and waits until /healthz answers 200.
-async function startHub({ metrics = false, args = [] } = {}) {
+// Starts a hub on free ports and waits until /healthz answers 200. `wrap`: a command that execs the hub with
+// the arguments it is given (e.g. bash -c 'ulimit -n 256 && exec "$0" "$@"'), so the PID is still the hub's.
+// `tls`: {cert, key, ca, insecure} file names and the PEM to trust (insecure: accept any certificate while
+// waiting for /healthz): the hub serves https/wss (hub.base is https://...).
+async function startHub({ metrics = false, args = [], wrap = [], tls } = {}) {
   const port = await freePort();
   const metricsPort = metrics ? await freePort() : null;
   const all = ['--http', `127.0.0.1:${port}`, '--name', `it-${process.pid}-${port}`, ...args];
   if (metrics) all.push('--metrics', `127.0.0.1:${metricsPort}`);
-  const proc = spawn(HUB_EXE, all, { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (tls) all.push('--tls-cert', tls.cert, '--tls-key', tls.key);
+  const proc = wrap.length ? spawn(wrap[0], [...wrap.slice(1), HUB_EXE, ...all], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(HUB_EXE, all, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   proc.stdout.on('data', (d) => { log += d; });
   proc.stderr.on('data', (d) => { log += d; });
   const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
-  const hub = { proc, port, metricsPort, base: `http://127.0.0.1:${port}`, exited, log: () => log,
+  const hub = { proc, port, metricsPort, base: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, exited, log: () => log,
     alive: () => proc.exitCode === null && proc.signalCode === null };
   children.add(hub);
   exited.then(() => children.delete(hub));
   await eventually(async () => {
     if (!hub.alive()) throw new Error(`conformance-hub exited early: ${log}`);
-    return (await request('GET', `${hub.base}/healthz`, { timeout: 1000 })).status === 200;
+    return (await request('GET', `${hub.base}/healthz`, { timeout: 1000, ca: tls && tls.ca, insecure: !!(tls && tls.insecure) })).status === 200;
   }, 20000, 'conformance-hub /healthz');
   return hub;
 }
@@ -131,9 +140,9 @@ class RawHub {
     });
   }
 
-  static open(url, { timeout = 5000 } = {}) {
+  static open(url, { timeout = 5000, ca } = {}) {
     return withTimeout(new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { maxPayload: 64 * 1024 * 1024 });
+      const ws = new WebSocket(url, { maxPayload: 64 * 1024 * 1024, ...(ca ? { ca } : {}) });
       const raw = new RawHub(ws);
       ws.once('open', () => resolve(raw));
       ws.once('unexpected-response', (req, res) => reject(new Error(`upgrade refused: HTTP ${res.statusCode}`)));
@@ -142,11 +151,11 @@ class RawHub {
   }
 
   // negotiate + WebSocket + handshake (unless handshake === null).
-  static async connect(base, hubPath = '/testhub', { handshake = { protocol: 'json', version: 1 } } = {}) {
-    const n = await request('POST', `${base}${hubPath}/negotiate?negotiateVersion=1`, { body: '' });
+  static async connect(base, hubPath = '/testhub', { handshake = { protocol: 'json', version: 1 }, ca } = {}) {
+    const n = await request('POST', `${base}${hubPath}/negotiate?negotiateVersion=1`, { body: '', ca });
     if (n.status !== 200) throw new Error(`negotiate: HTTP ${n.status} ${n.text}`);
     const { connectionToken } = JSON.parse(n.text);
-    const raw = await RawHub.open(`${base.replace(/^http/, 'ws')}${hubPath}?id=${encodeURIComponent(connectionToken)}`);
+    const raw = await RawHub.open(`${base.replace(/^http/, 'ws')}${hubPath}?id=${encodeURIComponent(connectionToken)}`, { ca });
     if (handshake) {
       raw.sendText(JSON.stringify(handshake) + RS);
       const reply = await raw.next();
