@@ -134,8 +134,10 @@ const std::map<std::string, flag_spec>& table() {
                             return {};
                           }}},
       // -- hosted mode (docs/hosted.md) --
-      {"--service", {false, [](const std::string&, node_options&) -> std::string {
-                       return "--service is not available yet: this build has no gateway";
+      {"--service", {false, [](const std::string& v, node_options& o) -> std::string {
+                       if (!actorhub::parse_host_port(v)) return bad("--service", v, "HOST:PORT");
+                       o.service.gateway = v;
+                       return {};
                      }}},
   };
   return t;
@@ -148,7 +150,8 @@ const char* usage() {
          "                       [--keep-alive-interval SEC] [--client-timeout SEC] [--max-message-size BYTES]\n"
          "                       [--io-threads N]\n"
          "  cluster:             [--node PORT] [--node-bind ADDRESS] [--advertise HOST:PORT] [--join HOST:PORT]...\n"
-         "                       [--cluster-key KEY] [--node-tls-cert FILE --node-tls-key FILE]\n";
+         "                       [--cluster-key KEY] [--node-tls-cert FILE --node-tls-key FILE]\n"
+         "  hosted mode:         [--service HOST:PORT --access-key KEY]  (app server behind actorhub-gateway)\n";
 }
 
 bool parse_flags(const std::vector<std::string>& args, flags& out, std::string& error) {
@@ -196,6 +199,14 @@ bool parse_flags(const std::vector<std::string>& args, flags& out, std::string& 
   }
   if (!c.enabled() && (!c.join.empty() || !c.key.empty() || !c.advertise.empty() || c.bind != "127.0.0.1")) {
     error = "--join, --node-bind, --advertise and --cluster-key need --node PORT";
+    return false;
+  }
+  if (out.node.service.enabled() && out.node.http.access_key.empty()) {
+    error = "--service needs --access-key (it proves this app server to the gateway)";
+    return false;
+  }
+  if (out.node.service.enabled() && c.enabled()) {
+    error = "--service and --node exclude each other (an app server is not a cluster node)";
     return false;
   }
   if (c.tls_cert.empty() != c.tls_key.empty()) {

@@ -73,6 +73,7 @@ struct server_state {
   std::vector<static_mount> statics;
   std::function<std::string()> health;
   negotiate_decorator decorate_negotiate;
+  server::negotiate_override override_negotiate;  // hosted mode (server.hpp)
 
   connection_table connections;
   wake_queue wakes{ioc};  // one I/O thread: batched transport wake-ups
