@@ -55,6 +55,12 @@ const family_spec closed_slow_spec{"actorhub_connections_closed_slow_total",
 const family_spec closed_error_spec{"actorhub_connections_closed_error_total",
                                     "Connections closed because of a protocol error (malformed, oversize, garbage)",
                                     MetricType::Counter};
+const family_spec forwarded_spec{"actorhub_forwarded_requests_total",
+                                 "Transport requests relayed to the client endpoint hosting their connection",
+                                 MetricType::Counter};
+const family_spec forwarded_bytes_spec{"actorhub_forwarded_bytes_total",
+                                       "Bytes relayed for forwarded transport requests, both directions",
+                                       MetricType::Counter};
 const family_spec duration_spec{"actorhub_invocation_duration_seconds",
                                 "Time from a decoded invocation to its completion being queued", MetricType::Histogram};
 const family_spec slow_handlers_spec{"actorhub_slow_handlers_total",
@@ -88,6 +94,8 @@ struct metrics::families {
         handshake_failures(build(prometheus::BuildCounter(), handshake_spec, r)),
         closed_slow(build(prometheus::BuildCounter(), closed_slow_spec, r)),
         closed_error(build(prometheus::BuildCounter(), closed_error_spec, r)),
+        forwarded(build(prometheus::BuildCounter(), forwarded_spec, r)),
+        forwarded_bytes(build(prometheus::BuildCounter(), forwarded_bytes_spec, r)),
         invocation_duration(build(prometheus::BuildHistogram(), duration_spec, r)),
         slow_handlers(build(prometheus::BuildCounter(), slow_handlers_spec, r)) {}
 
@@ -99,6 +107,8 @@ struct metrics::families {
   prometheus::Family<prometheus::Counter>& handshake_failures;
   prometheus::Family<prometheus::Counter>& closed_slow;
   prometheus::Family<prometheus::Counter>& closed_error;
+  prometheus::Family<prometheus::Counter>& forwarded;
+  prometheus::Family<prometheus::Counter>& forwarded_bytes;
   prometheus::Family<prometheus::Histogram>& invocation_duration;
   prometheus::Family<prometheus::Counter>& slow_handlers;
   prometheus::Family<prometheus::Gauge>* app_servers = nullptr;  // registered on first use (gateway)
@@ -107,7 +117,8 @@ struct metrics::families {
   std::vector<prometheus::MetricFamily> declared() const {
     std::vector<prometheus::MetricFamily> all;
     for (const auto* spec : {&connections_spec, &received_spec, &sent_spec, &received_bytes_spec, &sent_bytes_spec,
-                             &handshake_spec, &closed_slow_spec, &closed_error_spec, &duration_spec,
+                             &handshake_spec, &closed_slow_spec, &closed_error_spec, &forwarded_spec,
+                             &forwarded_bytes_spec, &duration_spec,
                              &slow_handlers_spec})
       all.push_back(declaration(*spec));
     if (app_servers) all.push_back(declaration(app_servers_spec));
@@ -147,7 +158,8 @@ hub_metrics& metrics::hub(std::string_view hub_name) {
     slot = std::make_unique<hub_metrics>(hub_metrics{
         &f.connections.Add(labels),        &f.messages_received.Add(labels), &f.messages_sent.Add(labels),
         &f.bytes_received.Add(labels),     &f.bytes_sent.Add(labels),        &f.handshake_failures.Add(labels),
-        &f.closed_slow.Add(labels),        &f.closed_error.Add(labels)});
+        &f.closed_slow.Add(labels),        &f.closed_error.Add(labels),      &f.forwarded.Add(labels),
+        &f.forwarded_bytes.Add(labels)});
   }
   return *slot;
 }

@@ -35,6 +35,8 @@ struct hub_metrics {
   prometheus::Counter* handshake_failures;    // actorhub_handshake_failures_total
   prometheus::Counter* closed_slow;           // actorhub_connections_closed_slow_total
   prometheus::Counter* closed_protocol_error; // actorhub_connections_closed_error_total
+  prometheus::Counter* forwarded_requests;    // actorhub_forwarded_requests_total (served by another endpoint)
+  prometheus::Counter* forwarded_bytes;       // actorhub_forwarded_bytes_total (relayed, both directions)
 
   void connection_opened();
   void connection_closed();

@@ -53,6 +53,11 @@ class hub_endpoint {
   virtual bool requires_authentication() const noexcept { return false; }
   // Called once per connection after a successful handshake; the returned receiver gets its messages.
   virtual std::unique_ptr<hub_inbound> connect(hub_connection_ptr conn) = 0;
+  // Called instead of connect() for a connection that continues here with its state from another endpoint
+  // (server::import_session): no handshake; the client is not connected yet, it reconnects within the
+  // disconnect timeout (then the receiver gets its messages as usual) or the connection ends (on_closed).
+  // Messages sent meanwhile are kept for the client. The default treats it as a new connection.
+  virtual std::unique_ptr<hub_inbound> resume(hub_connection_ptr conn) { return connect(std::move(conn)); }
 };
 
 }  // namespace actorhub

@@ -108,6 +108,7 @@ struct server::impl {
   void run_sweep() {
     auto now = now_ms();
     st->connections.expire_pending(now, st->opts.negotiate_timeout.count());
+    st->exported.expire(now);
     for (auto& s : st->connections.sessions()) s->tick(now);
   }
 
@@ -118,14 +119,16 @@ struct server::impl {
     if (acceptor) acceptor->close(ec);
     accept_retry.cancel();
     sweep.cancel();
+    st->exported.close_all();
     for (auto& s : st->connections.sessions()) s->begin_close(std::nullopt, close_cause::normal, true);
+    st->forwards.abort_all();  // requests relayed to other endpoints end with this one
     stop_deadline = std::chrono::steady_clock::now() + stop_grace;
     wait_for_sessions(false);
   }
 
   void wait_for_sessions(bool aborted) {
     auto live = st->connections.sessions();
-    if (live.empty()) {
+    if (live.empty() && st->forwards.live() == 0) {
       finish();
       return;
     }
@@ -135,6 +138,7 @@ struct server::impl {
         return;
       }
       for (auto& s : live) s->abort(std::nullopt, close_cause::normal);
+      st->forwards.abort_all();
       stop_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
       aborted = true;
     } else {
@@ -176,6 +180,7 @@ server::~server() {
   impl_->work.reset();
   impl_->st->ioc.destroy_pending_handlers();
   impl_->st->wakes.clear();  // woken links hold sessions, which hold the shared state
+  impl_->st->exported.clear();  // so do held exported transports
   // Endpoints may hold connections (which hold the shared state): release them so nothing cycles.
   // The entries themselves stay, as closed sessions still name their hub.
   for (auto& e : impl_->st->hubs) {
@@ -214,6 +219,22 @@ void server::set_negotiate_override(negotiate_override handler) {
   impl_->st->override_negotiate = std::move(handler);
 }
 
+void server::set_locator(std::function<std::optional<std::string>(std::string_view token)> locator) {
+  impl_->st->forwards.set_locator(std::move(locator));
+}
+
+std::optional<session_snapshot> server::export_session(std::string_view token,
+                                                      std::function<void(std::unique_ptr<hub_inbound>)> take_receiver,
+                                                      bool close_transport) {
+  return transport::export_session(*impl_->st, token, std::move(take_receiver), close_transport);
+}
+
+bool server::close_exported(std::string_view token) { return impl_->st->exported.close(token); }
+
+bool server::import_session(session_snapshot snapshot) {
+  return transport::import_session(impl_->st, std::move(snapshot));
+}
+
 std::error_code server::listen() {
   auto& o = impl_->st->opts;
   boost::system::error_code ec;
@@ -236,10 +257,6 @@ std::error_code server::listen() {
 }
 
 std::uint16_t server::port() const noexcept { return impl_->port; }
-
-void server::set_locator(std::function<std::optional<std::string>(std::string_view)>) {
-  // Forwarding lands with the reverse proxy; until then requests for other nodes' connections get 404.
-}
 
 void server::run() {
   auto& st = *impl_->st;

@@ -1,31 +1,38 @@
-// A hub: a behaviour mapping method names to typed handlers ("hubs as actors"). Every handler runs inside the
-// calling connection's actor: the invocations of one connection run one after another (a later invocation
-// waits until the previous non-streaming one completed, deferred ones included; streaming methods start and
-// then run in the background), different connections run in parallel.
+// A hub: a behaviour mapping method names to typed handlers ("hubs as actors"). Each connection is an actor:
+// the invocations of one connection run one after another (a later invocation waits until the previous
+// non-streaming one completed, deferred ones included; streaming methods start and then run in the background),
+// different connections run in parallel. The same hub code runs on a single server, a cluster node and an app
+// server behind a gateway.
 //
 //   actorhub::hub chat("chat");
 //   chat.on("Send", [](actorhub::hub_call& c, std::string name, std::string msg) {
 //     c.clients().all().send("ReceiveMessage", name, msg);
 //   });
-//   chat.on("Echo", [](actorhub::hub_call&, std::string s) { return s; });
+//   chat.on("Echo", [](std::string s) { return s; });   // hub_call& is optional
 //
 // Parameters convert with from_value<T> (std::string, bool, integers, double, value, array, object, bytes,
-// timestamp, std::vector<T>, std::optional<T>, your own specialisations); `incoming_stream` parameters bind
+// timestamp, std::vector<T>, std::optional<T>, your own specialisations); `incoming_stream<T>` parameters bind
 // the invocation's client-to-server streams in order. Results convert with to_value<T>; return `deferred`
 // (from c.defer()) to complete later, or nothing for a void completion.
 //
-// Rules of the road:
-// - Handlers run on the actor system's few scheduler threads: never block. Wait with c.after(), with a
-//   client result, or with c.self()->request(...) to your own actors, and complete through a deferred.
+// Threads. A handler may block: it then delays only its own connection. Handlers that have shown to be quick
+// run inside their connection actor, usually on the I/O thread that read the invocation (no thread hop); a new
+// handler, or one that ever ran longer than dispatch_options::slow_call, runs on the blocking pool instead, and
+// a slow one is named once in the log and in actorhub_slow_handlers_total (node_options.hpp). hub_call,
+// deferred, stream_writer and incoming_stream may be used from any thread; what they do runs in the
+// connection's actor, in the order one thread called.
+//
+// Sends and order:
+// - A send completes when it is handed to delivery: queued at every local recipient and, in a cluster or behind
+//   a gateway, handed in order to the link toward every other process with recipients. It never waits for
+//   another process. A group change completes when it is in effect everywhere: every send issued after it,
+//   from any process, sees it.
+// - Every recipient gets one sender's messages in the order they were sent, whatever their target kinds (all,
+//   group, user, connection), on one server and across a cluster.
+// - The caller sees what its method caused in order: its own copy of a broadcast before the method's
+//   Completion, and sends to the caller alone in their place among them.
 // - A deferred that is never resolved keeps its connection's later invocations waiting (like a Task that
 //   never completes in ASP.NET Core) until the connection closes.
-// - A method's Completion is written after every send and group change it made was handed over (sends to
-//   other connections are acknowledged by the router, group changes are in effect). Sends to the caller
-//   alone are written straight to its own queue, before the Completion.
-// - Order: since an invocation completes only after its sends were handed over, everything one connection's
-//   invocations send arrives in invocation order. Within one method, sends keep their order per path (the
-//   caller's own queue, the router, one group); a group send and an all() send made by the same method
-//   without waiting may reach a member in either order.
 #pragma once
 
 #include <chrono>

@@ -8,6 +8,8 @@
 #include <boost/json.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
+#include <caf/openssl/publish.hpp>
 
 #include <actorhub/host_port.hpp>
 #include "actors/cluster/cluster_router.hpp"
@@ -54,6 +56,14 @@ class cluster_member final : public deployment {
     cfg.set("middleman.heartbeat-interval", caf::timespan{opts_.heartbeat});
     cfg.set("middleman.connection-timeout", caf::timespan{opts_.failure_timeout});
     cfg.set("middleman.app-identifiers", std::vector<std::string>{"actorhub-cluster-v1"});
+    if (tls()) {
+      // Node links on TLS: every member presents this certificate and accepts peers it signed (the usual
+      // setup: one cluster certificate, or one CA given as the certificate file's chain).
+      cfg.load<caf::openssl::manager>();
+      cfg.openssl_certificate = opts_.tls_cert;
+      cfg.openssl_key = opts_.tls_key;
+      cfg.openssl_cafile = opts_.tls_cert;
+    }
   }
 
   void prepare(server_options& http) override { http.id_prefix = tag_ + "."; }
@@ -78,7 +88,8 @@ class cluster_member final : public deployment {
       if (what) *what = "node " + where + " (a non-loopback --node-bind needs --cluster-key)";
       return std::make_error_code(std::errc::permission_denied);
     }
-    auto port = services_.system->middleman().publish(node_actor_, *opts_.port, opts_.bind.c_str(), true);
+    auto port = tls() ? caf::openssl::publish(node_actor_, *opts_.port, opts_.bind.c_str(), true)
+                      : services_.system->middleman().publish(node_actor_, *opts_.port, opts_.bind.c_str(), true);
     if (!port) {
       if (what) *what = "node " + where;
       return std::make_error_code(std::errc::address_in_use);
@@ -115,6 +126,8 @@ class cluster_member final : public deployment {
   }
 
  private:
+  bool tls() const { return !opts_.tls_cert.empty(); }
+
   cluster_metrics* metrics() {
     if (!metrics_ && services_.metrics) metrics_ = std::make_unique<cluster_metrics>(*services_.metrics->registry());
     return metrics_.get();
@@ -128,6 +141,7 @@ class cluster_member final : public deployment {
     for (auto& j : opts_.join)
       if (auto hp = parse_host_port(j)) ns.join.push_back(*hp);
     ns.retry = opts_.retry;
+    ns.tls = tls();
     ns.members = members_;
     ns.addresses = addresses_;
     ns.metrics = metrics();

@@ -7,6 +7,7 @@
 #include <caf/actor_cast.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include "actors/cluster/cluster_router.hpp"
@@ -154,7 +155,7 @@ void dial(node_pointer self, const std::string& address) {
     st.dialing.erase(address);
     if (auto d = st.dialled.find(address); d != st.dialled.end()) st.early_routers.erase(d->second);
   };
-  auto mm = self->system().middleman().actor_handle();
+  auto mm = st.cfg.tls ? self->system().openssl_manager().actor_handle() : self->system().middleman().actor_handle();
   self->request(mm, std::chrono::seconds(10), caf::connect_atom::value, hp->host, hp->port)
       .then(
           [=](const caf::node_id& nid, caf::strong_actor_ptr& ptr, std::set<std::string>&) {

@@ -43,6 +43,7 @@ struct node_settings {
   std::vector<host_port> join;    // dialled until they answer, and again whenever lost
   std::chrono::milliseconds retry{1000};
   std::chrono::milliseconds handshake_timeout{5000};
+  bool tls = false;  // dial through CAF's OpenSSL module (its middleman actor) instead of the plain one
   // Live members including this node, for /healthz; written by the node actor only.
   std::shared_ptr<std::atomic<std::size_t>> members;
   // The client endpoints of the members by tag, for forwarding requests (read by the locator on I/O threads).

@@ -22,10 +22,10 @@ std::shared_ptr<connection_slot> connection_table::find(const std::string& token
   return it == slots_.end() ? nullptr : it->second;
 }
 
-void connection_table::add_live(std::shared_ptr<connection_slot> slot) {
+bool connection_table::add_live(std::shared_ptr<connection_slot> slot) {
   std::lock_guard<std::mutex> lk(mu_);
   auto token = slot->token;
-  slots_.emplace(std::move(token), std::move(slot));
+  return slots_.emplace(std::move(token), std::move(slot)).second;
 }
 
 void connection_table::remove(const std::string& token, const session* s) {

@@ -47,8 +47,9 @@ class connection_table {
     --pending_;
     return {slot->s, true};
   }
-  // Adds a connection that is live from the start (WebSockets without negotiate).
-  void add_live(std::shared_ptr<connection_slot> slot);
+  // Adds a connection that is live from the start (WebSockets without negotiate, an imported connection);
+  // false when its token is taken.
+  bool add_live(std::shared_ptr<connection_slot> slot);
 
   // Forgets the connection if `s` is still its session.
   void remove(const std::string& token, const session* s);

@@ -14,6 +14,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "net/transport/forward.hpp"
 #include "net/transport/http_util.hpp"
 #include "net/transport/hub_routes.hpp"
 #include "net/transport/server_state.hpp"
@@ -85,8 +86,11 @@ bool accepts_event_stream(const http_request& req) {
 
 class http_session final : public transport_link, public std::enable_shared_from_this<http_session> {
  public:
-  http_session(tcp::socket&& socket, std::shared_ptr<server_state> st)
-      : stream_(std::move(socket)), st_(std::move(st)) {}
+  http_session(tcp::socket&& socket, std::shared_ptr<server_state> st, std::string buffered)
+      : stream_(std::move(socket)), st_(std::move(st)) {
+    if (!buffered.empty())
+      buffer_.commit(net::buffer_copy(buffer_.prepare(buffered.size()), net::buffer(buffered)));
+  }
 
   void run() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
@@ -167,6 +171,8 @@ class http_session final : public transport_link, public std::enable_shared_from
       const hub_entry& hub = *target.hub;
       if (target.negotiate) {
         respond(negotiate(*st_, hub, plain));
+      } else if (auto to = forward_address(*st_, plain)) {
+        forward(hub, std::move(plain), upgrade, std::move(*to));
       } else if (upgrade) {
         upgrade_websocket(hub, plain);
       } else if (req.method() == http::verb::get && accepts_event_stream(plain)) {
@@ -238,6 +244,14 @@ class http_session final : public transport_link, public std::enable_shared_from
       }
       self->read();
     });
+  }
+
+  // A connection hosted by another endpoint: the proxy takes the socket over (and gives it back for keep-alive).
+  void forward(const hub_entry& hub, http_request plain, bool upgrade, std::string address) {
+    stream_.expires_never();
+    auto buffered = beast::buffers_to_string(buffer_.data());
+    start_forward(stream_.release_socket(), st_, hub, std::move(plain), version_, keep_alive_, upgrade,
+                  std::move(address), std::move(buffered));
   }
 
   void upgrade_websocket(const hub_entry& hub, const http_request& plain) {
@@ -371,8 +385,8 @@ class http_session final : public transport_link, public std::enable_shared_from
 
 }  // namespace
 
-void start_http_session(tcp::socket socket, std::shared_ptr<server_state> st) {
-  std::make_shared<http_session>(std::move(socket), std::move(st))->run();
+void start_http_session(tcp::socket socket, std::shared_ptr<server_state> st, std::string buffered) {
+  std::make_shared<http_session>(std::move(socket), std::move(st), std::move(buffered))->run();
 }
 
 }  // namespace actorhub::transport

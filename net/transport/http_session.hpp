@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include <boost/asio/ip/tcp.hpp>
 
@@ -10,6 +11,8 @@ namespace actorhub::transport {
 
 struct server_state;
 
-void start_http_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<server_state> st);
+// `buffered`: bytes already read from the socket (a connection handed back after a forwarded request).
+void start_http_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<server_state> st,
+                        std::string buffered = {});
 
 }  // namespace actorhub::transport

@@ -1,6 +1,7 @@
 // A hub connection over any transport (see hub_session.hpp).
 #include "net/transport/hub_session.hpp"
 
+#include <boost/asio/post.hpp>
 #include <prometheus/counter.h>
 
 #include "monitoring/metrics.hpp"
@@ -122,6 +123,7 @@ void hub_session::messages(std::string_view data) {
 
   // Ping/Ack/Sequence/Close are consumed here; the rest is compacted in place and handed on as one batch.
   const bool stateful = reconnect_enabled();
+  std::int64_t last_id = 0;  // the highest inbound id of this batch (stateful)
   std::size_t kept = 0;
   std::size_t invocations = 0;
   bool client_closed = false;
@@ -154,13 +156,19 @@ void hub_session::messages(std::string_view data) {
       auto id = recv_next_++;
       if (id <= recv_processed_.load()) continue;  // a duplicate replayed after a reconnect
       recv_processed_.store(id);
-      ack_due_.store(true);
+      last_id = id;
     }
     if (type == message_type::invocation || type == message_type::stream_invocation) ++invocations;
     if (&parsed[kept] != &m) parsed[kept] = std::move(m);
     ++kept;
   }
   parsed.resize(kept);
+  if (last_id) {
+    // The cut for export_snapshot: what goes to the hub layer here counts as processed (and acknowledged);
+    // once exported, nothing more does (the client sends it again to the connection's new endpoint).
+    if (!deliver_inbound(last_id)) return;
+    ack_due_.store(true);
+  }
   if (auto* m = hub().metrics) m->received(invocations, data.size());
   if (!parsed.empty() && inbound_) {
     try {
@@ -193,6 +201,70 @@ void hub_session::deliver_closed(std::optional<std::string> error) {
   }
 }
 
+std::optional<session_snapshot> hub_session::export_snapshot(std::shared_ptr<transport_link>& link_out,
+                                                            receiver_taker take_receiver) {
+  auto state = detach_for_export(link_out);
+  if (!state) return std::nullopt;
+  session_snapshot snap;
+  snap.connection_id = id();
+  snap.token = token();
+  snap.hub_path = hub().path;
+  snap.protocol = std::string(protocol_->name());
+  snap.stateful = true;
+  snap.info = info_;
+  snap.next_outbound_seq = state->next_outbound_seq;
+  snap.last_inbound_seq = state->last_inbound_seq;
+  snap.unacked.reserve(state->unacked.size());
+  for (auto& [seq, bytes] : state->unacked) snap.unacked.push_back({seq, bytes ? *bytes : std::string()});
+  // The receiver leaves on the strand: a batch being handed to it there finishes first.
+  boost::asio::post(executor(), [self = std::static_pointer_cast<hub_session>(shared_from_this()),
+                                 take = std::move(take_receiver)]() mutable {
+    if (self->counted_open_)
+      if (auto* m = self->hub().metrics) m->connection_closed();  // open elsewhere from now on
+    self->counted_open_ = false;
+    auto receiver = std::move(self->inbound_);
+    if (take && receiver) {
+      try {
+        take(std::move(receiver));
+      } catch (...) {
+        // the taker's problem; the connection lives elsewhere now
+      }
+    }
+  });
+  return snap;
+}
+
+bool hub_session::import_snapshot(session_snapshot& snap) {
+  const hub_protocol* p = find_protocol(snap.protocol);
+  if (!p || !hub().hub) return false;
+  protocol_ = p;
+  info_.protocol = std::string(p->name());
+  handshake_done_ = true;
+  recv_next_ = snap.last_inbound_seq + 1;
+  recv_processed_.store(snap.last_inbound_seq);
+  reconnect_state state;
+  state.next_outbound_seq = snap.next_outbound_seq;
+  state.last_inbound_seq = snap.last_inbound_seq;
+  state.unacked.reserve(snap.unacked.size());
+  for (auto& r : snap.unacked)
+    state.unacked.emplace_back(r.seq, std::make_shared<const std::string>(std::move(r.bytes)));
+  restore_detached(std::move(state));
+  // The hub learns of it on the strand, as of a handshake: before any frame of the reconnected client, and
+  // before a close (from the hub layer or the sweep) is finalised.
+  boost::asio::post(executor(), [self = std::static_pointer_cast<hub_session>(shared_from_this())] {
+    if (auto* m = self->hub().metrics) m->connection_opened();
+    self->counted_open_ = true;
+    try {
+      self->inbound_ = self->hub().hub->resume(self);
+    } catch (const std::exception& e) {
+      self->abort(std::string("Connection closed with an error. ") + e.what(), close_cause::normal);
+      return;
+    }
+    if (!self->inbound_) self->abort(std::string("The hub refused the connection."), close_cause::normal);
+  });
+  return true;
+}
+
 shared_bytes hub_session::close_record(const std::optional<std::string>& error, bool allow_reconnect) {
   close_message c;
   c.error = error;
@@ -213,7 +285,7 @@ void hub_session::on_tick(std::int64_t now) {
     return;
   }
   if (reconnect_enabled() && ack_due_.exchange(false))
-    enqueue(encode(ack_message{recv_processed_.load()})->bytes(*protocol_), protocol_->binary(), false);
+    enqueue(encode(ack_message{delivered_inbound()})->bytes(*protocol_), protocol_->binary(), false);
   if (o.keep_alive_interval.count() > 0 && now - last_sent_.load() >= o.keep_alive_interval.count())
     enqueue(state().ping->bytes(*protocol_), protocol_->binary(), false);
 }

@@ -3,12 +3,14 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "net/hub_connection.hpp"
+#include "net/session_snapshot.hpp"
 #include "net/transport/session.hpp"
 
 namespace actorhub::transport {
@@ -28,6 +30,16 @@ class hub_session final : public session, public hub_connection {
   // session
   bool coalesces() const noexcept override { return true; }
   void on_data(std::string_view data, bool binary) override;
+
+  // Handing the connection to another endpoint (handover.cpp; see server::export_session): detaches it (see
+  // session::detach_for_export) and returns its state; the hub_inbound gets no further call and goes to
+  // `take_receiver` (or is destroyed) on the strand, after a call already running returned.
+  using receiver_taker = std::function<void(std::unique_ptr<hub_inbound>)>;
+  std::optional<session_snapshot> export_snapshot(std::shared_ptr<transport_link>& link_out,
+                                                  receiver_taker take_receiver);
+  // A new session continuing `snap` (see server::import_session), before it is visible (takes the records):
+  // false when the protocol is unknown. The hub's resume() runs on the strand right after.
+  bool import_snapshot(session_snapshot& snap);
 
  protected:
   void deliver_closed(std::optional<std::string> error) override;

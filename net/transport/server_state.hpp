@@ -22,6 +22,8 @@
 #include "net/server.hpp"
 #include <actorhub/server_options.hpp>
 #include "net/transport/connection_table.hpp"
+#include "net/transport/forward.hpp"
+#include "net/transport/handover.hpp"
 #include "net/transport/wake_queue.hpp"
 
 namespace actorhub {
@@ -76,6 +78,8 @@ struct server_state {
   server::negotiate_override override_negotiate;  // hosted mode (server.hpp)
 
   connection_table connections;
+  forwarding forwards;  // the locator and the live reverse proxies (forward.hpp)
+  held_exports exported;  // exported connections whose client socket is still open (handover.hpp)
   wake_queue wakes{ioc};  // one I/O thread: batched transport wake-ups
   std::atomic<bool> stopping{false};
   const encoded_ptr ping;  // encoded once per protocol, shared by every keep-alive

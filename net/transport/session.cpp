@@ -219,6 +219,52 @@ void session::ack_outbound(std::int64_t seq) {
   update_stall(now_ms());
 }
 
+bool session::deliver_inbound(std::int64_t seq) {
+  std::lock_guard<std::mutex> lk(mu_);
+  if (exported_) return false;
+  if (seq > delivered_in_.load(std::memory_order_relaxed)) delivered_in_.store(seq, std::memory_order_release);
+  return true;
+}
+
+std::optional<session::reconnect_state> session::detach_for_export(std::shared_ptr<transport_link>& link_out) {
+  reconnect_state out;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (!rbuf_ || exported_ || phase_.load() != phase::open || transport_ != transport_kind::websockets)
+      return std::nullopt;
+    exported_ = true;
+    phase_.store(phase::closed);  // send/close/resume refuse from now on; transport events find no link
+    out.next_outbound_seq = send_seq_ + 1;
+    out.last_inbound_seq = delivered_in_.load(std::memory_order_relaxed);
+    rbuf_->for_each([&](std::int64_t seq, const shared_bytes& b) { out.unacked.emplace_back(seq, b); });
+    link_out = std::move(link_);
+    link_.reset();
+    queue_.clear();
+    rbuf_.reset();
+    finishing_ = true;
+    write_scheduled_ = false;
+    detached_since_.store(0);
+    stalled_since_.store(0);
+    write_started_.store(0);
+  }
+  state_->connections.remove(token(), this);
+  return out;
+}
+
+void session::restore_detached(reconnect_state state) {
+  std::lock_guard<std::mutex> lk(mu_);
+  rbuf_ = std::make_unique<reconnect_buffer>();
+  for (auto& [seq, bytes] : state.unacked) rbuf_->push(seq, std::move(bytes));
+  send_seq_ = state.next_outbound_seq - 1;
+  delivered_in_.store(state.last_inbound_seq, std::memory_order_release);
+  reconnect_.store(true, std::memory_order_release);
+  phase_.store(phase::open);
+  auto now = now_ms();
+  detached_since_.store(now);
+  last_received_.store(now);
+  last_sent_.store(now);
+}
+
 void session::update_stall(std::int64_t now) {
   const auto& o = state_->opts;
   bool over = queue_.buffered() > o.max_buffer ||

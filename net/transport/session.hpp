@@ -106,6 +106,19 @@ class session : public std::enable_shared_from_this<session> {
   // Periodic sweep: keep-alive, timeouts, stalls.
   void tick(std::int64_t now);
 
+  // ---- handing an open stateful WebSocket connection to another endpoint (handover.cpp)
+  struct reconnect_state {
+    std::int64_t next_outbound_seq = 1;
+    std::int64_t last_inbound_seq = 0;
+    std::vector<std::pair<std::int64_t, shared_bytes>> unacked;  // oldest first
+  };
+  // Any thread, atomic with respect to enqueue(): the session stops here without finalising (no Close, no
+  // deliver_closed): later sends are refused, later input is ignored, its transport is handed to `link_out`
+  // (may be null) and it leaves the connection table. nullopt when not an open stateful WebSocket session.
+  std::optional<reconnect_state> detach_for_export(std::shared_ptr<transport_link>& link_out);
+  // Before the session is visible: the state of a stateful session whose WebSocket just dropped.
+  void restore_detached(reconnect_state state);
+
  protected:
   // ---- for subclasses (on the strand unless noted)
   virtual void opened_transport() {}  // the first transport is attached
@@ -123,6 +136,11 @@ class session : public std::enable_shared_from_this<session> {
   void set_open();
   void enable_reconnect_buffer();
   void ack_outbound(std::int64_t seq);
+  // Stateful sessions, on the strand: inbound records up to id `seq` are handed to the hub layer now; false once
+  // the session was exported (the batch is dropped: the client replays it to the endpoint the session moved to).
+  bool deliver_inbound(std::int64_t seq);
+  // The highest inbound id handed to the hub layer (what an Ack reports). Any thread.
+  std::int64_t delivered_inbound() const noexcept { return delivered_in_.load(std::memory_order_acquire); }
   bool reconnect_enabled() const noexcept { return reconnect_.load(std::memory_order_acquire); }
   bool slot_stateful() const noexcept { return slot_->stateful; }
   bool detached() const noexcept { return detached_since_.load(std::memory_order_relaxed) != 0; }
@@ -149,11 +167,13 @@ class session : public std::enable_shared_from_this<session> {
   std::shared_ptr<transport_link> link_;   // under mu_
   bool write_scheduled_ = false;           // under mu_: a wake is pending or the writer is busy
   bool finishing_ = false;                 // under mu_
+  bool exported_ = false;                  // under mu_: handed to another endpoint (detach_for_export)
   bool aborting_ = false;                  // under mu_
   std::optional<std::string> close_error_;  // under mu_
 
   std::atomic<phase> phase_{phase::connecting};
   std::atomic<bool> reconnect_{false};
+  std::atomic<std::int64_t> delivered_in_{0};  // written under mu_
   std::atomic<bool> post_active_{false};
   std::atomic<std::int64_t> stalled_since_{0};
   std::atomic<std::int64_t> write_started_{0};
