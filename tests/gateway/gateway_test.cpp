@@ -94,10 +94,10 @@ encoded_ptr message(const std::string& text) {
 CAF_TEST_FIXTURE_SCOPE(gateway_tests, fixture)
 
 CAF_TEST(a send is one delivery encoded in both protocols and handed to the link before ok) {
-  bool acknowledged = false;
-  self->request(router, caf::infinite, send_atom::value, send_target::groups({"room"}, {"c9"}), message("hi"))
-      .then([&](ok_atom) { acknowledged = true; });
+  auto rp = self->request(router, caf::infinite, send_atom::value, send_target::groups({"room"}, {"c9"}), message("hi"));
   run();
+  bool acknowledged = false;
+  rp.receive([&](ok_atom) { acknowledged = true; }, [&](caf::error& e) { CAF_FAIL(caf::to_string(e)); });
   CAF_CHECK(acknowledged);
   auto d = received<gwire::hub_delivery>();
   CAF_REQUIRE_EQUAL(d.size(), 1u);
@@ -107,19 +107,16 @@ CAF_TEST(a send is one delivery encoded in both protocols and handed to the link
   CAF_CHECK_EQUAL(d[0].delivery.excluded, std::vector<std::string>{"c9"});
   CAF_REQUIRE_EQUAL(d[0].delivery.payloads.size(), 2u);
   CAF_CHECK_EQUAL(d[0].delivery.payloads[0].protocol, "json");
-  CAF_CHECK_EQUAL(d[0].delivery.payloads[0].bytes, *message("hi")->bytes(json_protocol()));
-  CAF_CHECK_EQUAL(d[0].delivery.payloads[1].bytes, *message("hi")->bytes(messagepack_protocol()));
+  auto m = message("hi");
+  CAF_CHECK_EQUAL(d[0].delivery.payloads[0].bytes, *m->bytes(json_protocol()));
+  CAF_CHECK_EQUAL(d[0].delivery.payloads[1].bytes, *m->bytes(messagepack_protocol()));
 }
 
-CAF_TEST(a group change completes only once the gateway acknowledged it) {
-  bool done = false;
-  self->request(router, caf::infinite, group_atom::value, true, std::string("c1"), std::string("room"))
-      .then([&](ok_atom) { done = true; });
-  // Router -> link -> gateway, not yet answered.
-  sched.run_once();
-  sched.run_once();
-  CAF_CHECK(!done);
+CAF_TEST(a group change completes once the gateway acknowledged it) {
+  auto rp = self->request(router, caf::infinite, group_atom::value, true, std::string("c1"), std::string("room"));
   run();
+  bool done = false;
+  rp.receive([&](ok_atom) { done = true; }, [&](caf::error& e) { CAF_FAIL(caf::to_string(e)); });
   CAF_CHECK(done);
   auto g = received<gwire::group_change>();
   CAF_REQUIRE_EQUAL(g.size(), 1u);
@@ -129,12 +126,39 @@ CAF_TEST(a group change completes only once the gateway acknowledged it) {
   CAF_CHECK(g[0].join);
 }
 
-CAF_TEST(a client result goes through the gateway and comes back) {
-  std::optional<client_result> got;
-  self->request(router, caf::infinite, invoke_atom::value, std::string("c7"),
-                client_invocation{"Result", array{value(1)}, std::chrono::milliseconds(1000)})
-      .then([&](client_result& r) { got = r; });
+CAF_TEST(without an ack from the gateway a group change stays pending and acks from others are ignored) {
+  auto silent_log = std::make_shared<std::vector<gwire::message>>();
+  auto silent = sys.spawn([silent_log](caf::event_based_actor*) -> caf::behavior {
+    return {[silent_log](gw_atom, const std::string& bytes) {
+      if (auto m = gwire::decode(bytes)) silent_log->push_back(*m);
+    }};
+  });
+  {
+    std::lock_guard<std::mutex> lk(shared->mu);
+    shared->gateway = silent;
+  }
+  auto rp = self->request(router, caf::infinite, group_atom::value, false, std::string("c1"), std::string("room"));
   run();
+  CAF_REQUIRE_EQUAL(silent_log->size(), 1u);
+  auto id = std::get<gwire::group_change>(silent_log->front()).ack_id;
+  CAF_CHECK(self->mailbox().empty());
+  caf::send_as(gw, link, gw_atom::value, gwire::encode(gwire::ack{id}));  // not the gateway
+  run();
+  CAF_CHECK(self->mailbox().empty());
+  caf::send_as(silent, link, gw_atom::value, gwire::encode(gwire::ack{id}));  // the gateway
+  run();
+  bool done = false;
+  rp.receive([&](ok_atom) { done = true; }, [&](caf::error& e) { CAF_FAIL(caf::to_string(e)); });
+  CAF_CHECK(done);
+  anon_send_exit(silent, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(a client result goes through the gateway and comes back) {
+  auto rp = self->request(router, caf::infinite, invoke_atom::value, std::string("c7"),
+                          client_invocation{"Result", array{value(1)}, std::chrono::milliseconds(1000)});
+  run();
+  std::optional<client_result> got;
+  rp.receive([&](client_result& r) { got = r; }, [&](caf::error& e) { CAF_FAIL(caf::to_string(e)); });
   CAF_REQUIRE(got.has_value());
   CAF_CHECK(got->ok());
   CAF_CHECK(got->result == value(7));
@@ -144,41 +168,22 @@ CAF_TEST(a client result goes through the gateway and comes back) {
   CAF_CHECK_EQUAL(inv[0].invocation.target, "Result");
 }
 
-CAF_TEST(messages from anyone but the gateway are ignored by the link) {
-  // An ack from a stranger does not complete a pending group change.
-  bool done = false;
-  shared->linked = true;
-  auto stranger = sys.spawn([](caf::event_based_actor*) -> caf::behavior { return {[](int) {}}; });
-  {
-    std::lock_guard<std::mutex> lk(shared->mu);
-    shared->gateway = stranger;  // the link now waits for the stranger... which never answers
-  }
-  self->request(router, caf::infinite, group_atom::value, false, std::string("c1"), std::string("room"))
-      .then([&](ok_atom) { done = true; });
-  run();
-  caf::send_as(gw, link, gw_atom::value, gwire::encode(gwire::ack{1}));
-  run();
-  CAF_CHECK(!done);
-  anon_send_exit(stranger, caf::exit_reason::user_shutdown);
-}
-
-CAF_TEST(the link being down answers at once) {
+CAF_TEST(with the link down requests are answered at once) {
   shared->linked = false;
-  bool done = false;
-  std::optional<client_result> r;
-  self->request(router, caf::infinite, group_atom::value, true, std::string("c1"), std::string("g"))
-      .then([&](ok_atom) { done = true; });
-  self->request(router, caf::infinite, invoke_atom::value, std::string("c1"), client_invocation{"X", {}, {}})
-      .then([&](client_result& x) { r = x; });
+  auto g = self->request(router, caf::infinite, group_atom::value, true, std::string("c1"), std::string("g"));
+  auto r = self->request(router, caf::infinite, invoke_atom::value, std::string("c1"), client_invocation{"X", {}, {}});
   run();
+  bool done = false;
+  g.receive([&](ok_atom) { done = true; }, [&](caf::error& e) { CAF_FAIL(caf::to_string(e)); });
   CAF_CHECK(done);
-  CAF_REQUIRE(r.has_value());
-  CAF_CHECK(r->code == client_result::status::disconnected);
+  r.receive([&](client_result& x) { CAF_CHECK(x.code == client_result::status::disconnected); },
+            [&](caf::error& e) { CAF_FAIL(caf::to_string(e)); });
+  CAF_CHECK(received<gwire::group_change>().empty());
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
 
-CAF_TEST(a new client goes to its pinned app server if it runs the hub, else to the least loaded) {
+CAF_TEST(a new client goes to its pinned app server if it can take it else to the least loaded) {
   server_directory dir;
   auto make = [](std::string id, std::string name, std::size_t clients) {
     auto s = std::make_shared<server_slot>();

@@ -52,6 +52,16 @@ test('an app server answers negotiate with a redirect and a token for exactly th
   assert.equal((await h.request('POST', `${gw.base}/client/negotiate?hub=testhub&negotiateVersion=1`)).status, 401);
 });
 
+test('gateway metrics: app servers, clients per app server, link messages, REST calls', async () => {
+  const r = await h.request('GET', `http://127.0.0.1:${gw.metricsPort}/metrics`);
+  assert.equal(r.status, 200);
+  assert.match(r.text, /^# TYPE actorhub_app_servers gauge$/m);
+  assert.match(r.text, /^actorhub_app_servers 2$/m);
+  assert.match(r.text, new RegExp(`^actorhub_gateway_clients\\{server="${appA.name}"\\} 2$`, 'm'));
+  assert.match(r.text, /^actorhub_gateway_messages_total\{direction="to_server"\} [1-9]/m);
+  assert.match(r.text, /^actorhub_connections\{hub="testhub"\} 4$/m);
+});
+
 test('echo over every transport and both protocols, on the pinned app server', { timeout: 60000 }, async () => {
   const names = { ws: 'WebSockets', sse: 'ServerSentEvents', lp: 'LongPolling' };
   for (const transport of ['ws', 'sse', 'lp']) {
