@@ -10,7 +10,7 @@ foreach(dir net actors)
           FILES_MATCHING PATTERN "*.hpp")
 endforeach()
 
-install(TARGETS actorhub actorhub_node actorhub_cluster actorhub_hub actorhub_net actorhub_codec actorhub_monitoring
+install(TARGETS actorhub actorhub_node actorhub_cluster actorhub_gateway actorhub_hub actorhub_net actorhub_codec actorhub_monitoring
                 actorhub_schema
         EXPORT actorhubTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}

@@ -274,6 +274,7 @@ server::~server() {
   impl_->st->routes.clear();
   impl_->st->health = nullptr;
   impl_->st->decorate_negotiate = nullptr;
+  impl_->st->override_negotiate = nullptr;
 }
 
 void server::add_hub(std::string path, std::shared_ptr<hub_endpoint> hub, unsigned transports) {
@@ -296,6 +297,10 @@ void server::set_health(std::function<std::string()> body) { impl_->st->health =
 
 void server::set_negotiate_decorator(std::function<void(const http_request&, http_response&)> decorate) {
   impl_->st->decorate_negotiate = std::move(decorate);
+}
+
+void server::set_negotiate_override(negotiate_override handler) {
+  impl_->st->override_negotiate = std::move(handler);
 }
 
 void server::set_locator(std::function<std::optional<std::string>(std::string_view token)> locator) {

@@ -40,6 +40,14 @@ class server final : public http_routes {
                         unsigned transports = all_transports) override;
   void set_negotiate_decorator(std::function<void(const http_request&, http_response&)> decorate) override;
 
+  // Hosted mode: answers `POST {hub}/negotiate` of a hub (not a raw endpoint) instead of the built-in negotiate,
+  // once the request's token (if any) was accepted; `user_id`/`claims` are the caller's. A response replaces the
+  // built-in one (an app server redirects to its gateway; a gateway refuses a token meant for another URL),
+  // nullopt keeps it. The negotiate decorator still runs. Before listen().
+  using negotiate_override = std::function<std::optional<http_response>(
+      const http_request& req, const hub_endpoint& hub, const std::string& user_id, const object& claims)>;
+  void set_negotiate_override(negotiate_override handler);
+
   // Transport requests (WebSocket, SSE, long polls, POST, DELETE) whose `id` this endpoint does not know are
   // forwarded to the client endpoint ("host:port") the locator names for it, invisibly to the client; nullopt
   // (or no locator) answers 404 here as before. Negotiate is always answered here. The locator runs on I/O

@@ -61,6 +61,34 @@ struct cluster_options {
   bool enabled() const noexcept { return port.has_value(); }
 };
 
+// An app server (docs/hosted.md): its hubs run here, its clients connect to a gateway. Set `gateway` to link to
+// one; the access key (server_options::access_key) proves this server to the gateway and signs the clients'
+// redirect tokens.
+struct service_options {
+  std::string gateway;  // --service HOST:PORT: the gateway's --server-port
+  std::chrono::milliseconds retry{200};       // first re-dial after the link is lost (doubles up to max_retry)
+  std::chrono::milliseconds max_retry{3000};
+  std::chrono::seconds token_lifetime{3600};  // `exp` of the redirect token (at most 1 h)
+  std::chrono::milliseconds heartbeat{1000};        // on the link
+  std::chrono::milliseconds failure_timeout{3000};  // a gateway silent this long is lost
+
+  bool enabled() const noexcept { return !gateway.empty(); }
+};
+
+// A gateway (docs/hosted.md): holds the client connections of the app servers that link to it, serves clients at
+// /client/?hub=H and the REST API. Needs the access key (server_options::access_key).
+struct gateway_options {
+  std::optional<std::uint16_t> server_port;  // --server-port: where app servers link (0: any free port)
+  std::string server_bind = "127.0.0.1";     // --server-bind: the address it listens on
+  // How clients reach the client endpoint, "http://host:port" ("": from the --http address). The base of the
+  // redirect URL and of every token's `aud`.
+  std::string public_url;
+  std::chrono::milliseconds heartbeat{1000};        // on app-server links
+  std::chrono::milliseconds failure_timeout{3000};  // an app server silent this long is lost (its clients closed)
+
+  bool enabled() const noexcept { return server_port.has_value(); }
+};
+
 struct node_options {
   std::string name;  // GetServerName, /healthz; empty: a unique name is chosen
   // The client endpoint: HTTP, WebSocket, SSE, long polling (address, port, transport limits).
@@ -74,6 +102,8 @@ struct node_options {
   connection_limits limits;
   dispatch_options dispatch;
   cluster_options cluster;
+  service_options service;
+  gateway_options gateway;
 };
 
 }  // namespace actorhub

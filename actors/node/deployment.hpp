@@ -3,6 +3,8 @@
 // to others, at fixed points of that lifecycle:
 //
 //   configure   before the actor system exists: modules (the middleman for clusters and gateways)
+//   serve       once the client endpoint exists, before it listens: its own routes and endpoints (a gateway's
+//               /client and REST API; an app server's negotiate redirect)
 //   make_router the router behind each hub: local, cluster-wide, or a proxy to a gateway
 //   start       after the client endpoint is bound: publish, join, link
 //   drain       on SIGTERM, before the clients are closed: stop taking new ones, hand sessions off
@@ -19,6 +21,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <system_error>
@@ -33,6 +36,7 @@ namespace actorhub {
 
 class metrics;
 class server;
+class hub_host;
 
 // What the node lends its deployment.
 struct node_services {
@@ -40,6 +44,8 @@ struct node_services {
   caf::actor_system* system = nullptr;  // set once the actor system exists (before make_router and start)
   std::shared_ptr<actorhub::metrics> metrics;
   server* http = nullptr;  // the client endpoint; null when the node has none
+  // The hubs added to the node, by name (complete once the node starts).
+  const std::map<std::string, std::shared_ptr<hub_host>>* hosts = nullptr;
 };
 
 struct health_report {
@@ -54,6 +60,8 @@ class deployment {
   virtual void configure(caf::actor_system_config& cfg) = 0;
   // Before the client endpoint is made (e.g. the prefix of the connection ids it issues).
   virtual void prepare(server_options& http) = 0;
+  // The client endpoint was made (not listening yet): add routes and endpoints.
+  virtual void serve(server&) {}
   virtual router_actor make_router(const std::string& hub_name) = 0;
   // `what` names what failed ("node 127.0.0.1:7000").
   virtual std::error_code start(std::string* what) = 0;

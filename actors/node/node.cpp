@@ -56,6 +56,9 @@ std::string unique_name() {
 
 node_options named(node_options o) {
   if (o.name.empty()) o.name = unique_name();
+  // An app server's connection actors get their frames from the gateway link's actor, not from an I/O thread:
+  // they run on the scheduler (the plain path).
+  if (o.service.enabled()) o.dispatch.inline_dispatch = false;
   return o;
 }
 
@@ -70,6 +73,7 @@ struct node::impl {
         pool(std::make_shared<dispatch::blocking_pool>(opts.dispatch.max_blocking_threads)) {
     services.system = &sys;
     services.metrics = metrics;
+    services.hosts = &hosts;
     if (opts.client_endpoint) {
       auto http_opts = opts.http;
       deploy->prepare(http_opts);
@@ -80,6 +84,7 @@ struct node::impl {
         auto h = deploy->health();
         respond(http_response{h.status, "application/json", std::move(h.body), {}});
       });
+      deploy->serve(*http);
       if (opts.presence_endpoint)
         serve_presence(*http, opts.http.access_key, [this](const std::string& hub) {
           auto i = hosts.find(hub);

@@ -195,8 +195,10 @@ const std::map<std::string, flag_spec>& table() {
                             return {};
                           }}},
       // -- hosted mode (docs/hosted.md) --
-      {"--service", {false, [](const std::string&, node_options&) -> std::string {
-                       return "--service is not available yet: this build has no gateway";
+      {"--service", {false, [](const std::string& v, node_options& o) -> std::string {
+                       if (!actorhub::parse_host_port(v)) return bad("--service", v, "HOST:PORT");
+                       o.service.gateway = v;
+                       return {};
                      }}},
   };
   return t;
@@ -213,7 +215,8 @@ const char* usage() {
          "                       [--max-request-body BYTES] [--max-pending-negotiations N] [--negotiate-timeout SEC]\n"
          "                       [--tls-cert FILE --tls-key FILE] [--cors-origin ORIGIN]...\n"
          "  cluster:             [--node PORT] [--node-bind ADDRESS] [--advertise HOST:PORT] [--join HOST:PORT]...\n"
-         "                       [--cluster-key KEY] [--node-tls-cert FILE --node-tls-key FILE]\n";
+         "                       [--cluster-key KEY] [--node-tls-cert FILE --node-tls-key FILE]\n"
+         "  hosted mode:         [--service HOST:PORT --access-key KEY]  (app server behind actorhub-gateway)\n";
 }
 
 bool parse_flags(const std::vector<std::string>& args, flags& out, std::string& error) {
@@ -265,6 +268,14 @@ bool parse_flags(const std::vector<std::string>& args, flags& out, std::string& 
   }
   if (out.node.http.tls_cert_file.empty() != out.node.http.tls_key_file.empty() && !out.help) {
     error = "--tls-cert and --tls-key go together";
+    return false;
+  }
+  if (out.node.service.enabled() && out.node.http.access_key.empty()) {
+    error = "--service needs --access-key (it proves this app server to the gateway)";
+    return false;
+  }
+  if (out.node.service.enabled() && c.enabled()) {
+    error = "--service and --node exclude each other (an app server is not a cluster node)";
     return false;
   }
   if (c.tls_cert.empty() != c.tls_key.empty()) {

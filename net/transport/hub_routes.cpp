@@ -127,11 +127,18 @@ hub_target match_hub(const server_state& st, std::string_view path) {
 
 http_response negotiate(server_state& st, const hub_entry& hub, const http_request& req) {
   http_response r;
+  std::optional<auth_result> auth;
+  std::optional<http_response> overridden;
+  if (req.method == "POST") auth = authenticate(st, hub, req);
+  if (auth && auth->ok && st.override_negotiate && hub.hub)
+    overridden = st.override_negotiate(req, *hub.hub, auth->user_id, auth->claims);
   if (req.method != "POST") {
     r = text_response(405, "Method Not Allowed");
     r.headers.emplace_back("Allow", "POST");
-  } else if (!authenticate(st, hub, req).ok) {
+  } else if (!auth->ok) {
     r = unauthorized();
+  } else if (overridden) {
+    r = std::move(*overridden);
   } else if (auto version = parse_version(req.query_value("negotiateVersion")); !version) {
     r = text_response(400, negotiate_error_body("The client requested an invalid protocol version '" +
                                                 *req.query_value("negotiateVersion") + "'"));

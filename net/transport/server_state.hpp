@@ -109,6 +109,7 @@ struct server_state {
   std::vector<static_mount> statics;
   std::function<std::string()> health;
   negotiate_decorator decorate_negotiate;
+  server::negotiate_override override_negotiate;  // hosted mode (server.hpp)
 
   connection_table connections;
   forwarding forwards;  // the locator and the live reverse proxies (forward.hpp)

@@ -47,7 +47,16 @@
 
   connection.on('ReceiveMessage', (name, message) => show(name, message));
   connection.onreconnecting(() => setState('reconnecting', 'reconnecting…'));
-  connection.onreconnected(() => setState('connected'));
+  // Hosted mode (examples/hosted): the app server hosting this connection answers WhereAmI; chat-server has no
+  // such method, and the footer then says nothing about it.
+  async function showServer() {
+    try {
+      $('server').textContent = ` · app server ${await connection.invoke('WhereAmI')}`;
+    } catch {
+      $('server').textContent = '';
+    }
+  }
+  connection.onreconnected(() => { setState('connected'); showServer(); });
   connection.onclose((err) => {
     setState('disconnected');
     if (err) show('', `disconnected: ${err.message}`, 'notice');
@@ -77,6 +86,7 @@
       await connection.start();
       document.body.dataset.transport = requested || 'auto';
       setState('connected');
+      showServer();
       messageInput.focus();
     } catch (err) {
       setState('disconnected', 'offline, retrying…');

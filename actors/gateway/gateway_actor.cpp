@@ -1,0 +1,459 @@
+// See gateway_actor.hpp.
+#include "actors/gateway/gateway_actor.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include <caf/actor_cast.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <prometheus/gauge.h>
+
+#include "actors/cluster/key_proof.hpp"
+#include "actors/gateway/link.hpp"
+#include "actors/routing/hub_registry.hpp"
+#include "monitoring/gateway_metrics.hpp"
+#include "monitoring/log.hpp"
+#include "schema/gateway_wire.hpp"
+
+namespace actorhub::gateway {
+
+// -- directory ---------------------------------------------------------------------------------------------------
+
+server_ptr server_directory::pick(const std::string& hub, const std::string& pinned) const {
+  std::lock_guard<std::mutex> lk(mu_);
+  if (!pinned.empty())
+    for (auto& [id, e] : servers_)
+      if (e.server->name == pinned && e.hubs.count(hub) && !e.server->draining.load()) return e.server;
+  server_ptr best;
+  for (auto& [id, e] : servers_) {
+    if (!e.hubs.count(hub) || e.server->draining.load()) continue;
+    if (!best || e.server->clients.load() < best->clients.load()) best = e.server;
+  }
+  return best;
+}
+
+void server_directory::put(const server_ptr& s) {
+  std::lock_guard<std::mutex> lk(mu_);
+  servers_[s->id].server = s;
+}
+
+void server_directory::set_hubs(const std::string& id, std::vector<std::string> hubs) {
+  std::lock_guard<std::mutex> lk(mu_);
+  auto i = servers_.find(id);
+  if (i == servers_.end()) return;
+  i->second.hubs.clear();
+  for (auto& h : hubs) {
+    for (auto& c : h)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    i->second.hubs.insert(h);
+  }
+}
+
+void server_directory::remove(const std::string& id) {
+  std::lock_guard<std::mutex> lk(mu_);
+  servers_.erase(id);
+}
+
+std::size_t server_directory::size() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return servers_.size();
+}
+
+bool server_directory::runs(const std::string& hub) const {
+  std::lock_guard<std::mutex> lk(mu_);
+  for (auto& [id, e] : servers_)
+    if (e.hubs.count(hub)) return true;
+  return false;
+}
+
+namespace {
+
+using routing::endpoint;
+
+struct client_rec {
+  std::string hub;
+  hub_connection_ptr conn;
+  server_ptr server;  // null: serverless
+};
+
+struct server_rec {
+  server_ptr slot;
+  std::set<std::string> clients;
+};
+
+struct pending_hello {
+  gwire::server_hello hello;
+  std::string nonce;
+};
+
+// A client result asked by one app server of a connection another one hosts: relayed under our own id.
+struct relay {
+  caf::actor origin;
+  std::uint64_t origin_id = 0;
+  std::string target_server;
+};
+
+struct gateway_state {
+  gateway_settings cfg;
+  std::map<caf::actor_addr, pending_hello> pending;
+  std::map<caf::actor_addr, server_rec> servers;
+  std::unordered_map<std::string, client_rec> clients;
+  std::map<std::string, std::unique_ptr<routing::hub_registry>> hubs;
+  std::map<std::uint64_t, relay> relays;
+  std::uint64_t next_id = 1;
+  static inline const char* name = "actorhub.gateway";
+};
+
+using gateway_pointer = caf::stateful_actor<gateway_state>*;
+
+routing::hub_registry& registry_of(gateway_pointer self, const std::string& hub) {
+  auto& r = self->state.hubs[hub];
+  if (!r) r = std::make_unique<routing::hub_registry>();
+  return *r;
+}
+
+server_rec* sender_server(gateway_pointer self) {
+  auto& s = self->current_sender();
+  if (!s || s->node() == self->node()) return nullptr;
+  auto i = self->state.servers.find(caf::actor_cast<caf::actor_addr>(s));
+  return i == self->state.servers.end() ? nullptr : &i->second;
+}
+
+bool from_local(gateway_pointer self) {
+  auto& s = self->current_sender();
+  return !s || s->node() == self->node();
+}
+
+void publish_count(gateway_pointer self) {
+  auto n = self->state.servers.size();
+  if (self->state.cfg.servers) self->state.cfg.servers->store(n);
+  if (self->state.cfg.app_servers) self->state.cfg.app_servers->Set(static_cast<double>(n));
+}
+
+void to_server(gateway_pointer self, const caf::actor& link, std::string bytes) {
+  self->send(link, gw_atom::value, std::move(bytes));
+  if (auto* m = self->state.cfg.metrics) m->to_server();
+}
+
+void fail_relay(gateway_pointer self, const relay& r, wire::result_status status, std::string text) {
+  gwire::client_result out{r.origin_id, wire::client_result{status, {}, std::move(text)}};
+  to_server(self, r.origin, gwire::encode(out));
+}
+
+// An app server is gone (its link died, or it was replaced): each client it hosted gets a Close with
+// allowReconnect; nobody else notices.
+void drop_server(gateway_pointer self, const caf::actor_addr& addr, const std::string& why) {
+  auto& st = self->state;
+  auto i = st.servers.find(addr);
+  if (i == st.servers.end()) return;
+  auto rec = std::move(i->second);
+  st.servers.erase(i);
+  st.cfg.directory->remove(rec.slot->id);
+  publish_count(self);
+  for (auto& id : rec.clients) {
+    auto c = st.clients.find(id);
+    if (c == st.clients.end()) continue;
+    c->second.conn->close(std::string("The app server hosting this connection went away."), true);
+  }
+  for (auto r = st.relays.begin(); r != st.relays.end();) {
+    if (r->second.target_server == rec.slot->id) {
+      fail_relay(self, r->second, wire::result_status::disconnected, "The connection's app server went away.");
+      r = st.relays.erase(r);
+    } else if (r->second.origin.address() == addr) {
+      r = st.relays.erase(r);
+    } else {
+      ++r;
+    }
+  }
+  log::warning("gateway: app server '" + rec.slot->name + "' left (" + why + "); its " +
+               std::to_string(rec.clients.size()) + " client(s) were told to reconnect; " +
+               std::to_string(st.servers.size()) + " app server(s) linked");
+}
+
+// -- handshake ---------------------------------------------------------------------------------------------------
+
+std::string on_handshake(gateway_pointer self, const std::string& bytes) {
+  auto& st = self->state;
+  auto& sender = self->current_sender();
+  if (!sender || sender->node() == self->node()) return {};
+  auto m = gwire::decode(bytes);
+  if (!m) return {};
+  auto addr = caf::actor_cast<caf::actor_addr>(sender);
+  if (auto* h = std::get_if<gwire::server_hello>(&*m)) {
+    if (h->nonce.size() < 16 || h->server_id.empty()) return {};
+    if (st.pending.size() > 64) st.pending.clear();  // a flood of handshakes that never finish
+    auto nonce = cluster::nonce();
+    auto proof = cluster::key_proof(st.cfg.key, {challenge_label, h->nonce, nonce, h->server_id});
+    st.pending[addr] = pending_hello{*h, nonce};
+    return gwire::encode(gwire::server_challenge{nonce, proof});
+  }
+  if (auto* p = std::get_if<gwire::server_proof>(&*m)) {
+    auto i = st.pending.find(addr);
+    if (i == st.pending.end()) return {};
+    auto in = std::move(i->second);
+    st.pending.erase(i);
+    auto expected = cluster::key_proof(st.cfg.key, {proof_label, in.nonce, in.hello.nonce, in.hello.server_id});
+    if (!cluster::same_proof(expected, p->proof)) {
+      log::once("gateway-wrong-key-" + in.hello.name,
+                "gateway: refused app server '" + in.hello.name + "': it did not prove the access key");
+      return {};
+    }
+    // A server id is one process start: the same id again is the same process re-linking.
+    for (auto& [a, rec] : st.servers)
+      if (rec.slot->id == in.hello.server_id) {
+        drop_server(self, a, "replaced by a new link");
+        break;
+      }
+    auto slot = std::make_shared<server_slot>();
+    slot->id = in.hello.server_id;
+    slot->name = in.hello.name;
+    slot->link = caf::actor_cast<caf::actor>(sender);
+    if (st.cfg.metrics) slot->gauge = &st.cfg.metrics->clients(slot->name);
+    st.servers[addr].slot = slot;
+    st.cfg.directory->put(slot);
+    self->monitor(slot->link);
+    publish_count(self);
+    log::info("gateway: app server '" + slot->name + "' linked; " + std::to_string(st.servers.size()) +
+              " app server(s)");
+    return gwire::encode(gwire::admitted{*st.cfg.client_base});
+  }
+  return {};
+}
+
+// -- traffic from app servers ------------------------------------------------------------------------------------
+
+void deliver_record(gateway_pointer self, server_rec& srv, gwire::connection_data& d) {
+  auto i = self->state.clients.find(d.connection_id);
+  if (i == self->state.clients.end() || i->second.server != srv.slot) return;
+  if (d.message_type < 1 || d.message_type > 9) return;
+  auto& conn = i->second.conn;
+  std::array<std::string, protocol_count> records;
+  records[static_cast<std::size_t>(conn->protocol().kind())] = std::move(d.bytes);
+  conn->send(std::make_shared<const encoded_message>(static_cast<message_type>(d.message_type), std::move(records)));
+}
+
+void close_client(gateway_pointer self, server_rec& srv, const gwire::close_connection& c) {
+  auto i = self->state.clients.find(c.connection_id);
+  if (i == self->state.clients.end() || i->second.server != srv.slot) return;
+  i->second.conn->close(c.has_error ? std::optional<std::string>(c.error) : std::nullopt, c.allow_reconnect);
+}
+
+encoded_ptr from_payloads(std::vector<wire::payload>& payloads) {
+  std::array<std::string, protocol_count> records;
+  for (auto& p : payloads) {
+    if (p.protocol == "json") records[static_cast<std::size_t>(protocol_kind::json)] = std::move(p.bytes);
+    else if (p.protocol == "messagepack") records[static_cast<std::size_t>(protocol_kind::messagepack)] = std::move(p.bytes);
+  }
+  return std::make_shared<const encoded_message>(message_type::invocation, std::move(records));
+}
+
+void fan_out(gateway_pointer self, gwire::hub_delivery& d) {
+  auto h = self->state.hubs.find(d.hub);
+  if (h == self->state.hubs.end()) return;
+  send_target t;
+  t.what = d.delivery.kind == wire::target_kind::all           ? send_target::kind::all
+           : d.delivery.kind == wire::target_kind::connections ? send_target::kind::connections
+           : d.delivery.kind == wire::target_kind::users       ? send_target::kind::users
+                                                               : send_target::kind::groups;
+  t.names = std::move(d.delivery.names);
+  t.excluded = std::move(d.delivery.excluded);
+  routing::fan_out(*h->second, t, from_payloads(d.delivery.payloads));
+}
+
+void relay_invocation(gateway_pointer self, server_rec& srv, gwire::client_invocation& inv) {
+  auto& st = self->state;
+  auto i = st.clients.find(inv.invocation.connection_id);
+  if (i == st.clients.end() || i->second.hub != inv.hub) {
+    gwire::client_result out{inv.id, wire::client_result{wire::result_status::no_connection, {},
+                                                         "Connection '" + inv.invocation.connection_id +
+                                                             "' does not exist."}};
+    return to_server(self, srv.slot->link, gwire::encode(out));
+  }
+  if (!i->second.server) {
+    gwire::client_result out{inv.id, wire::client_result{wire::result_status::error, {},
+                                                         "The connection is serverless: it has no app server "
+                                                         "to answer client results."}};
+    return to_server(self, srv.slot->link, gwire::encode(out));
+  }
+  auto id = st.next_id++;
+  st.relays[id] = relay{srv.slot->link, inv.id, i->second.server->id};
+  inv.id = id;
+  to_server(self, i->second.server->link, gwire::encode(inv));
+}
+
+void relay_result(gateway_pointer self, server_rec& srv, gwire::client_result& r) {
+  auto i = self->state.relays.find(r.id);
+  if (i == self->state.relays.end() || i->second.target_server != srv.slot->id) return;
+  r.id = i->second.origin_id;
+  auto origin = i->second.origin;
+  self->state.relays.erase(i);
+  to_server(self, origin, gwire::encode(r));
+}
+
+wire::presence_answer answer(gateway_pointer self, const gwire::presence_query& q) {
+  wire::presence_answer a;
+  auto h = self->state.hubs.find(q.hub);
+  if (h == self->state.hubs.end()) return a;
+  auto& reg = *h->second;
+  switch (q.query.kind) {
+    case wire::presence_kind::group_connections:
+      a.names = reg.group_members(q.query.name);
+      std::sort(a.names.begin(), a.names.end());
+      break;
+    case wire::presence_kind::group_users:
+      a.names = reg.group_users(q.query.name);
+      break;
+    case wire::presence_kind::connection_count:
+      a.count = reg.size();
+      break;
+    case wire::presence_kind::user_online:
+      a.found = reg.has_user(q.query.name);
+      break;
+  }
+  return a;
+}
+
+void on_traffic(gateway_pointer self, std::string& bytes) {
+  auto* srv = sender_server(self);
+  if (!srv) return;
+  if (auto* m = self->state.cfg.metrics) m->from_server();
+  auto m = gwire::decode(bytes);
+  if (!m) {
+    log::once("gateway-malformed-" + srv->slot->id, "gateway: dropped a malformed message from app server '" +
+                                                        srv->slot->name + "'");
+    return;
+  }
+  auto& st = self->state;
+  if (auto* d = std::get_if<gwire::connection_data>(&*m)) return deliver_record(self, *srv, *d);
+  if (auto* d = std::get_if<gwire::hub_delivery>(&*m)) return fan_out(self, *d);
+  if (auto* c = std::get_if<gwire::close_connection>(&*m)) return close_client(self, *srv, *c);
+  if (auto* g = std::get_if<gwire::group_change>(&*m)) {
+    if (auto h = st.hubs.find(g->hub); h != st.hubs.end())
+      g->join ? h->second->join(g->connection_id, g->group) : h->second->leave(g->connection_id, g->group);
+    return to_server(self, srv->slot->link, gwire::encode(gwire::ack{g->ack_id}));
+  }
+  if (auto* r = std::get_if<gwire::register_hubs>(&*m)) {
+    st.cfg.directory->set_hubs(srv->slot->id, r->hubs);
+    return;
+  }
+  if (auto* inv = std::get_if<gwire::client_invocation>(&*m)) return relay_invocation(self, *srv, *inv);
+  if (auto* r = std::get_if<gwire::client_result>(&*m)) return relay_result(self, *srv, *r);
+  if (auto* q = std::get_if<gwire::presence_query>(&*m))
+    return to_server(self, srv->slot->link, gwire::encode(gwire::presence_answer{q->id, answer(self, *q)}));
+  if (std::get_if<gwire::draining>(&*m)) {
+    srv->slot->draining = true;
+    log::info("gateway: app server '" + srv->slot->name + "' is draining; no new clients go to it");
+    return;
+  }
+  // flow_control and anything else: nothing to do (CAF's link is reliable and ordered; see docs/hosted.md).
+}
+
+// -- REST --------------------------------------------------------------------------------------------------------
+
+http_response status_only(int status) {
+  http_response r;
+  r.status = status;
+  r.body = "";
+  return r;
+}
+
+void on_rest(gateway_pointer self, rest_call& c) {
+  auto& st = self->state;
+  auto h = st.hubs.find(c.hub);
+  routing::hub_registry* reg = h == st.hubs.end() ? nullptr : h->second.get();
+  int status = 200;
+  switch (c.what) {
+    case rest_call::op::send:
+      if (reg) routing::fan_out(*reg, c.target, c.message);
+      status = 202;
+      break;
+    case rest_call::op::add_to_group:
+      if (!reg || !reg->contains(c.connection_id)) status = 404;
+      else reg->join(c.connection_id, c.group);
+      break;
+    case rest_call::op::remove_from_group:
+      if (!reg || !reg->contains(c.connection_id)) status = 404;
+      else reg->leave(c.connection_id, c.group);
+      break;
+    case rest_call::op::connection_exists:
+      status = reg && reg->contains(c.connection_id) ? 200 : 404;
+      break;
+    case rest_call::op::user_exists:
+      status = reg && reg->has_user(c.user) ? 200 : 404;
+      break;
+    case rest_call::op::group_exists:
+      status = reg && reg->has_group(c.group) ? 200 : 404;
+      break;
+    case rest_call::op::close_connection: {
+      auto i = st.clients.find(c.connection_id);
+      if (i == st.clients.end() || i->second.hub != c.hub) {
+        status = 404;
+      } else {
+        i->second.conn->close(c.reason.empty() ? std::nullopt : std::optional<std::string>(c.reason), false);
+        status = 200;
+      }
+      break;
+    }
+  }
+  if (st.cfg.metrics) st.cfg.metrics->rest(status);
+  if (c.respond) c.respond(status_only(status));
+}
+
+caf::behavior gateway_behavior(gateway_pointer self, gateway_settings cfg) {
+  self->state.cfg = std::move(cfg);
+  publish_count(self);
+  self->set_down_handler([self](caf::down_msg& dm) { drop_server(self, dm.source, "link lost"); });
+  self->set_error_handler([](caf::error&) {});
+  return {
+      [=](g_hello_atom, const std::string& bytes) -> std::string { return on_handshake(self, bytes); },
+      [=](gw_atom, std::string& bytes) { on_traffic(self, bytes); },
+      [=](g_attach_atom, client_attach& a) {
+        auto& st = self->state;
+        if (!from_local(self)) return;
+        if (a.server) {
+          bool live = false;
+          for (auto& [addr, rec] : st.servers)
+            if (rec.slot == a.server) {
+              rec.clients.insert(a.connection_id);
+              live = true;
+            }
+          // Its app server left between placing the client and now: the client reconnects elsewhere.
+          if (!live) a.conn->close(std::string("The app server hosting this connection went away."), true);
+        }
+        registry_of(self, a.hub).add(a.connection_id, a.user_id, endpoint{a.conn, caf::actor()});
+        st.clients[a.connection_id] = client_rec{a.hub, a.conn, a.server};
+      },
+      [=](g_detach_atom, const std::string& hub, const std::string& id) {
+        auto& st = self->state;
+        if (!from_local(self)) return;
+        auto i = st.clients.find(id);
+        if (i == st.clients.end()) return;
+        if (auto& s = i->second.server) {
+          s->clients.fetch_sub(1);
+          if (s->gauge) s->gauge->Decrement();
+          for (auto& [addr, rec] : st.servers)
+            if (rec.slot == s) rec.clients.erase(id);
+        }
+        st.clients.erase(i);
+        if (auto h = st.hubs.find(hub); h != st.hubs.end()) h->second->remove(id);
+      },
+      [=](g_rest_atom, rest_call& c) {
+        if (!from_local(self)) return;
+        on_rest(self, c);
+      },
+      [=](shutdown_atom) {
+        if (!from_local(self)) return;
+        self->quit(caf::exit_reason::user_shutdown);
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_gateway_actor(caf::actor_system& sys, gateway_settings settings) {
+  return sys.spawn(gateway_behavior, std::move(settings));
+}
+
+}  // namespace actorhub::gateway

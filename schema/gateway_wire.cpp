@@ -1,0 +1,509 @@
+// The Cap'n Proto codec of the gateway messages: the only file that includes gateway.capnp.h.
+//
+// Every message travels as one GatewayMessage (schema/gateway.capnp), serialised as a single flat array. Decoding
+// treats the bytes as hostile, with the same checks as cluster_wire.cpp: a non-zero multiple of 8 bytes of at most
+// max_message_bytes holding exactly one message; a traversal limit of twice the message's words and a nesting
+// limit of 16; no list of zero-sized structs; known enum values (an unknown client result status reads as
+// error); well-formed UTF-8 in every Text field. Any violation or exception yields nullopt.
+#include "schema/gateway_wire.hpp"
+
+#include <capnp/any.h>
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <kj/array.h>
+#include <kj/exception.h>
+
+#include <algorithm>
+#include <cstring>
+#include <exception>
+
+#include "cluster.capnp.h"
+#include "gateway.capnp.h"
+
+namespace actorhub::gwire {
+namespace {
+
+namespace s = schema;
+namespace cs = wire::schema;
+using Which = s::GatewayMessage::Which;
+
+constexpr std::size_t word_bytes = sizeof(capnp::word);
+static_assert(max_message_bytes % word_bytes == 0);
+constexpr int nesting_limit = 16;
+
+static_assert(static_cast<int>(s::FlowKind::CREDIT) == static_cast<int>(flow_kind::credit));
+static_assert(static_cast<int>(s::FlowKind::PAUSE) == static_cast<int>(flow_kind::pause));
+static_assert(static_cast<int>(s::FlowKind::RESUME) == static_cast<int>(flow_kind::resume));
+
+// -- UTF-8 (as cluster_wire.cpp) -------------------------------------------------------------------------------
+
+std::size_t utf8_sequence(const unsigned char* p, std::size_t n) {
+  const unsigned char c = p[0];
+  auto cont = [&](std::size_t i, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
+    return i < n && p[i] >= lo && p[i] <= hi;
+  };
+  if (c < 0x80) return 1;
+  if (c < 0xC2) return 0;
+  if (c < 0xE0) return cont(1) ? 2 : 0;
+  if (c < 0xF0) return cont(1, c == 0xE0 ? 0xA0 : 0x80, c == 0xED ? 0x9F : 0xBF) && cont(2) ? 3 : 0;
+  if (c < 0xF5) return cont(1, c == 0xF0 ? 0x90 : 0x80, c == 0xF4 ? 0x8F : 0xBF) && cont(2) && cont(3) ? 4 : 0;
+  return 0;
+}
+
+bool valid_utf8(const char* text, std::size_t n) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text);
+  std::size_t i = 0;
+  while (i < n) {
+    while (n - i >= 8) {
+      std::uint64_t chunk;
+      std::memcpy(&chunk, p + i, 8);
+      if (chunk & 0x8080808080808080ull) break;
+      i += 8;
+    }
+    if (i == n) break;
+    const std::size_t len = utf8_sequence(p + i, n - i);
+    if (len == 0) return false;
+    i += len;
+  }
+  return true;
+}
+
+std::string replace_invalid_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 16);
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t len = utf8_sequence(p + i, text.size() - i);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(text.data() + i, len);
+      i += len;
+    }
+  }
+  return out;
+}
+
+// -- encoding --------------------------------------------------------------------------------------------------
+
+template <class Set>
+void set_text(const std::string& value, Set&& set) {
+  if (valid_utf8(value.data(), value.size())) {
+    set(capnp::Text::Reader(value.data(), value.size()));
+  } else {
+    const std::string fixed = replace_invalid_utf8(value);
+    set(capnp::Text::Reader(fixed.data(), fixed.size()));
+  }
+}
+
+capnp::Data::Reader data(const std::string& value) {
+  return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(value.data()), value.size());
+}
+
+void set_texts(capnp::List<capnp::Text>::Builder list, const std::vector<std::string>& values) {
+  for (unsigned i = 0; i < values.size(); ++i) set_text(values[i], [&](capnp::Text::Reader t) { list.set(i, t); });
+}
+
+std::size_t approx(const std::string& s) { return s.size() + 2 * word_bytes; }
+std::size_t approx(const std::vector<std::string>& v) {
+  std::size_t n = word_bytes;
+  for (const auto& s : v) n += approx(s);
+  return n;
+}
+std::size_t approx(const string_pairs& v) {
+  std::size_t n = word_bytes;
+  for (const auto& [k, x] : v) n += approx(k) + approx(x) + 2 * word_bytes;
+  return n;
+}
+
+template <class Fill>
+std::string encode_message(std::size_t approx_bytes, Fill&& fill) {
+  constexpr std::size_t max_first_segment_words = max_message_bytes / word_bytes + 1024;
+  const std::size_t words = approx_bytes / word_bytes + 16;
+  capnp::MallocMessageBuilder builder(static_cast<capnp::uint>(std::min(words, max_first_segment_words)));
+  fill(builder.initRoot<s::GatewayMessage>());
+  const kj::Array<capnp::word> flat = capnp::messageToFlatArray(builder);
+  const kj::ArrayPtr<const kj::byte> bytes = flat.asBytes();
+  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+}
+
+void write_pairs(capnp::List<s::Pair>::Builder list, const string_pairs& v) {
+  for (unsigned i = 0; i < v.size(); ++i) {
+    set_text(v[i].first, [&](auto t) { list[i].setName(t); });
+    list[i].setValue(data(v[i].second));
+  }
+}
+
+void write(cs::Delivery::Builder b, const wire::delivery& v) {
+  b.setKind(static_cast<cs::TargetKind>(v.kind));
+  set_texts(b.initNames(static_cast<unsigned>(v.names.size())), v.names);
+  set_texts(b.initExcluded(static_cast<unsigned>(v.excluded.size())), v.excluded);
+  auto payloads = b.initPayloads(static_cast<unsigned>(v.payloads.size()));
+  for (unsigned i = 0; i < v.payloads.size(); ++i) {
+    set_text(v.payloads[i].protocol, [&](auto t) { payloads[i].setProtocol(t); });
+    payloads[i].setBytes(data(v.payloads[i].bytes));
+  }
+  b.setSentAtNs(v.sent_at_ns);
+  b.setSequence(v.sequence);
+}
+
+void write(cs::ClientInvocation::Builder b, const wire::client_invocation& v) {
+  set_text(v.connection_id, [&](auto t) { b.setConnectionId(t); });
+  set_text(v.target, [&](auto t) { b.setTarget(t); });
+  b.setArguments(data(v.arguments));
+  b.setTimeoutMs(v.timeout_ms);
+}
+
+void write(cs::ClientResult::Builder b, const wire::client_result& v) {
+  b.setStatus(static_cast<cs::ResultStatus>(v.status));
+  b.setResult(data(v.result));
+  set_text(v.error, [&](auto t) { b.setError(t); });
+}
+
+void write(cs::PresenceQuery::Builder b, const wire::presence_query& v) {
+  b.setKind(static_cast<cs::PresenceKind>(v.kind));
+  set_text(v.name, [&](auto t) { b.setName(t); });
+}
+
+void write(cs::PresenceAnswer::Builder b, const wire::presence_answer& v) {
+  set_texts(b.initNames(static_cast<unsigned>(v.names.size())), v.names);
+  b.setCount(v.count);
+  b.setFound(v.found);
+}
+
+// -- decoding --------------------------------------------------------------------------------------------------
+
+struct rejected {};
+
+std::string text(capnp::Text::Reader t) {
+  if (!valid_utf8(t.begin(), t.size())) throw rejected{};
+  return std::string(t.begin(), t.size());
+}
+
+std::string bytes(capnp::Data::Reader d) { return std::string(reinterpret_cast<const char*>(d.begin()), d.size()); }
+
+std::vector<std::string> texts(capnp::List<capnp::Text>::Reader list) {
+  std::vector<std::string> out;
+  out.reserve(list.size());
+  for (auto t : list) out.push_back(text(t));
+  return out;
+}
+
+template <class T, class Read, class Reader>
+std::vector<T> structs(Reader list, Read&& read) {
+  std::vector<T> out;
+  if (list.size() == 0) return out;
+  const capnp::AnyStruct::Reader first(list[0]);
+  if (first.getDataSection().size() == 0 && first.getPointerSection().size() == 0) throw rejected{};
+  out.reserve(list.size());
+  for (auto e : list) out.push_back(read(e));
+  return out;
+}
+
+template <class Cpp, class Wire>
+Cpp known(Wire value, Cpp last) {
+  const auto raw = static_cast<std::uint16_t>(value);
+  if (raw > static_cast<std::uint16_t>(last)) throw rejected{};
+  return static_cast<Cpp>(raw);
+}
+
+string_pairs read_pairs(capnp::List<s::Pair>::Reader list) {
+  return structs<std::pair<std::string, std::string>>(
+      list, [](s::Pair::Reader p) { return std::make_pair(text(p.getName()), bytes(p.getValue())); });
+}
+
+wire::delivery read(cs::Delivery::Reader r) {
+  wire::delivery v;
+  v.kind = known(r.getKind(), wire::target_kind::groups);
+  v.names = texts(r.getNames());
+  v.excluded = texts(r.getExcluded());
+  v.payloads = structs<wire::payload>(r.getPayloads(), [](cs::Payload::Reader p) {
+    return wire::payload{text(p.getProtocol()), bytes(p.getBytes())};
+  });
+  v.sent_at_ns = r.getSentAtNs();
+  v.sequence = r.getSequence();
+  return v;
+}
+
+wire::client_invocation read(cs::ClientInvocation::Reader r) {
+  wire::client_invocation v;
+  v.connection_id = text(r.getConnectionId());
+  v.target = text(r.getTarget());
+  v.arguments = bytes(r.getArguments());
+  v.timeout_ms = r.getTimeoutMs();
+  return v;
+}
+
+wire::client_result read(cs::ClientResult::Reader r) {
+  wire::client_result v;
+  const auto raw = static_cast<std::uint16_t>(r.getStatus());
+  v.status = raw > static_cast<std::uint16_t>(wire::result_status::disconnected) ? wire::result_status::error
+                                                                                 : static_cast<wire::result_status>(raw);
+  v.result = bytes(r.getResult());
+  v.error = text(r.getError());
+  return v;
+}
+
+wire::presence_query read(cs::PresenceQuery::Reader r) {
+  wire::presence_query v;
+  v.kind = known(r.getKind(), wire::presence_kind::user_online);
+  v.name = text(r.getName());
+  return v;
+}
+
+wire::presence_answer read(cs::PresenceAnswer::Reader r) {
+  wire::presence_answer v;
+  v.names = texts(r.getNames());
+  v.count = r.getCount();
+  v.found = r.getFound();
+  return v;
+}
+
+message read_message(s::GatewayMessage::Reader m) {
+  switch (m.which()) {
+    case Which::SERVER_HELLO: {
+      auto r = m.getServerHello();
+      return server_hello{text(r.getServerId()), text(r.getName()), bytes(r.getNonce()), r.getVersion()};
+    }
+    case Which::SERVER_CHALLENGE: {
+      auto r = m.getServerChallenge();
+      return server_challenge{bytes(r.getNonce()), bytes(r.getProof())};
+    }
+    case Which::SERVER_PROOF:
+      return server_proof{bytes(m.getServerProof().getProof())};
+    case Which::ADMITTED:
+      return admitted{text(m.getAdmitted().getClientUrl())};
+    case Which::REGISTER_HUBS:
+      return register_hubs{texts(m.getRegisterHubs().getHubs())};
+    case Which::OPEN_CONNECTION: {
+      auto r = m.getOpenConnection();
+      open_connection v;
+      v.connection_id = text(r.getConnectionId());
+      v.hub = text(r.getHub());
+      v.user_id = text(r.getUserId());
+      v.claims = bytes(r.getClaims());
+      v.headers = read_pairs(r.getHeaders());
+      v.query = read_pairs(r.getQuery());
+      v.cookies = read_pairs(r.getCookies());
+      v.transport = text(r.getTransport());
+      v.protocol = text(r.getProtocol());
+      return v;
+    }
+    case Which::CONNECTION_DATA: {
+      auto r = m.getConnectionData();
+      return connection_data{text(r.getConnectionId()), bytes(r.getBytes()), r.getMessageType()};
+    }
+    case Which::CLOSE_CONNECTION: {
+      auto r = m.getCloseConnection();
+      return close_connection{text(r.getConnectionId()), r.getHasError(), text(r.getError()), r.getAllowReconnect()};
+    }
+    case Which::DELIVERY: {
+      auto r = m.getDelivery();
+      return hub_delivery{text(r.getHub()), read(r.getDelivery())};
+    }
+    case Which::GROUP_CHANGE: {
+      auto r = m.getGroupChange();
+      return group_change{r.getAckId(), text(r.getHub()), text(r.getConnectionId()), text(r.getGroup()), r.getJoin()};
+    }
+    case Which::ACK:
+      return ack{m.getAck().getAckId()};
+    case Which::CLIENT_INVOCATION: {
+      auto r = m.getClientInvocation();
+      return client_invocation{r.getId(), text(r.getHub()), read(r.getInvocation())};
+    }
+    case Which::CLIENT_RESULT: {
+      auto r = m.getClientResult();
+      return client_result{r.getId(), read(r.getResult())};
+    }
+    case Which::PRESENCE_QUERY: {
+      auto r = m.getPresenceQuery();
+      return presence_query{r.getId(), text(r.getHub()), read(r.getQuery())};
+    }
+    case Which::PRESENCE_ANSWER: {
+      auto r = m.getPresenceAnswer();
+      return presence_answer{r.getId(), read(r.getAnswer())};
+    }
+    case Which::FLOW_CONTROL: {
+      auto r = m.getFlowControl();
+      return flow_control{known(r.getKind(), flow_kind::resume), r.getSequence()};
+    }
+    case Which::DRAINING:
+      return draining{text(m.getDraining().getServerId())};
+    default:
+      throw rejected{};  // unset, or a member of a newer version
+  }
+}
+
+}  // namespace
+
+std::string encode(const server_hello& v) {
+  return encode_message(approx(v.server_id) + approx(v.name) + approx(v.nonce) + 64, [&](s::GatewayMessage::Builder m) {
+    auto b = m.initServerHello();
+    set_text(v.server_id, [&](auto t) { b.setServerId(t); });
+    set_text(v.name, [&](auto t) { b.setName(t); });
+    b.setNonce(data(v.nonce));
+    b.setVersion(v.version);
+  });
+}
+
+std::string encode(const server_challenge& v) {
+  return encode_message(approx(v.nonce) + approx(v.proof), [&](s::GatewayMessage::Builder m) {
+    auto b = m.initServerChallenge();
+    b.setNonce(data(v.nonce));
+    b.setProof(data(v.proof));
+  });
+}
+
+std::string encode(const server_proof& v) {
+  return encode_message(approx(v.proof), [&](s::GatewayMessage::Builder m) { m.initServerProof().setProof(data(v.proof)); });
+}
+
+std::string encode(const admitted& v) {
+  return encode_message(approx(v.client_url), [&](s::GatewayMessage::Builder m) {
+    auto b = m.initAdmitted();
+    set_text(v.client_url, [&](auto t) { b.setClientUrl(t); });
+  });
+}
+
+std::string encode(const register_hubs& v) {
+  return encode_message(approx(v.hubs), [&](s::GatewayMessage::Builder m) {
+    set_texts(m.initRegisterHubs().initHubs(static_cast<unsigned>(v.hubs.size())), v.hubs);
+  });
+}
+
+std::string encode(const open_connection& v) {
+  auto n = approx(v.connection_id) + approx(v.hub) + approx(v.user_id) + approx(v.claims) + approx(v.headers) +
+           approx(v.query) + approx(v.cookies) + approx(v.transport) + approx(v.protocol) + 64;
+  return encode_message(n, [&](s::GatewayMessage::Builder m) {
+    auto b = m.initOpenConnection();
+    set_text(v.connection_id, [&](auto t) { b.setConnectionId(t); });
+    set_text(v.hub, [&](auto t) { b.setHub(t); });
+    set_text(v.user_id, [&](auto t) { b.setUserId(t); });
+    b.setClaims(data(v.claims));
+    write_pairs(b.initHeaders(static_cast<unsigned>(v.headers.size())), v.headers);
+    write_pairs(b.initQuery(static_cast<unsigned>(v.query.size())), v.query);
+    write_pairs(b.initCookies(static_cast<unsigned>(v.cookies.size())), v.cookies);
+    set_text(v.transport, [&](auto t) { b.setTransport(t); });
+    set_text(v.protocol, [&](auto t) { b.setProtocol(t); });
+  });
+}
+
+std::string encode(const connection_data& v) {
+  return encode_message(approx(v.connection_id) + approx(v.bytes) + 16, [&](s::GatewayMessage::Builder m) {
+    auto b = m.initConnectionData();
+    set_text(v.connection_id, [&](auto t) { b.setConnectionId(t); });
+    b.setBytes(data(v.bytes));
+    b.setMessageType(v.message_type);
+  });
+}
+
+std::string encode(const close_connection& v) {
+  return encode_message(approx(v.connection_id) + approx(v.error) + 16, [&](s::GatewayMessage::Builder m) {
+    auto b = m.initCloseConnection();
+    set_text(v.connection_id, [&](auto t) { b.setConnectionId(t); });
+    b.setHasError(v.has_error);
+    set_text(v.error, [&](auto t) { b.setError(t); });
+    b.setAllowReconnect(v.allow_reconnect);
+  });
+}
+
+std::string encode(const hub_delivery& v) {
+  std::size_t n = approx(v.hub) + approx(v.delivery.names) + approx(v.delivery.excluded) + 64;
+  for (auto& p : v.delivery.payloads) n += approx(p.protocol) + approx(p.bytes) + 16;
+  return encode_message(n, [&](s::GatewayMessage::Builder m) {
+    auto b = m.initDelivery();
+    set_text(v.hub, [&](auto t) { b.setHub(t); });
+    write(b.initDelivery(), v.delivery);
+  });
+}
+
+std::string encode(const group_change& v) {
+  return encode_message(approx(v.hub) + approx(v.connection_id) + approx(v.group) + 32, [&](s::GatewayMessage::Builder m) {
+    auto b = m.initGroupChange();
+    b.setAckId(v.ack_id);
+    set_text(v.hub, [&](auto t) { b.setHub(t); });
+    set_text(v.connection_id, [&](auto t) { b.setConnectionId(t); });
+    set_text(v.group, [&](auto t) { b.setGroup(t); });
+    b.setJoin(v.join);
+  });
+}
+
+std::string encode(const ack& v) {
+  return encode_message(16, [&](s::GatewayMessage::Builder m) { m.initAck().setAckId(v.ack_id); });
+}
+
+std::string encode(const client_invocation& v) {
+  auto n = approx(v.hub) + approx(v.invocation.connection_id) + approx(v.invocation.target) +
+           approx(v.invocation.arguments) + 32;
+  return encode_message(n, [&](s::GatewayMessage::Builder m) {
+    auto b = m.initClientInvocation();
+    b.setId(v.id);
+    set_text(v.hub, [&](auto t) { b.setHub(t); });
+    write(b.initInvocation(), v.invocation);
+  });
+}
+
+std::string encode(const client_result& v) {
+  return encode_message(approx(v.result.result) + approx(v.result.error) + 32, [&](s::GatewayMessage::Builder m) {
+    auto b = m.initClientResult();
+    b.setId(v.id);
+    write(b.initResult(), v.result);
+  });
+}
+
+std::string encode(const presence_query& v) {
+  return encode_message(approx(v.hub) + approx(v.query.name) + 32, [&](s::GatewayMessage::Builder m) {
+    auto b = m.initPresenceQuery();
+    b.setId(v.id);
+    set_text(v.hub, [&](auto t) { b.setHub(t); });
+    write(b.initQuery(), v.query);
+  });
+}
+
+std::string encode(const presence_answer& v) {
+  return encode_message(approx(v.answer.names) + 32, [&](s::GatewayMessage::Builder m) {
+    auto b = m.initPresenceAnswer();
+    b.setId(v.id);
+    write(b.initAnswer(), v.answer);
+  });
+}
+
+std::string encode(const flow_control& v) {
+  return encode_message(16, [&](s::GatewayMessage::Builder m) {
+    auto b = m.initFlowControl();
+    b.setKind(static_cast<s::FlowKind>(v.kind));
+    b.setSequence(v.sequence);
+  });
+}
+
+std::string encode(const draining& v) {
+  return encode_message(approx(v.server_id), [&](s::GatewayMessage::Builder m) {
+    set_text(v.server_id, [&](auto t) { m.initDraining().setServerId(t); });
+  });
+}
+
+std::string encode(const message& v) {
+  return std::visit([](const auto& x) { return encode(x); }, v);
+}
+
+std::optional<message> decode(std::string_view input) noexcept {
+  if (input.empty() || input.size() > max_message_bytes || input.size() % word_bytes != 0) return std::nullopt;
+  try {
+    const std::size_t words = input.size() / word_bytes;
+    kj::Array<capnp::word> aligned = kj::heapArray<capnp::word>(words);
+    std::memcpy(aligned.begin(), input.data(), input.size());
+    capnp::ReaderOptions options;
+    options.traversalLimitInWords = 2 * words;
+    options.nestingLimit = nesting_limit;
+    capnp::FlatArrayMessageReader reader(aligned.asPtr(), options);
+    if (reader.getEnd() != aligned.end()) return std::nullopt;
+    return read_message(reader.getRoot<s::GatewayMessage>());
+  } catch (const rejected&) {
+  } catch (const kj::Exception&) {
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
+}  // namespace actorhub::gwire

@@ -1,0 +1,226 @@
+// Hosted mode under CAF's deterministic scheduler: an app server's proxy router and link actor against a stand-in
+// gateway actor (local, recording what it is sent and answering as the gateway does), and the gateway's choice of
+// app server for a new client.
+#define CAF_SUITE gateway
+#include "caf/test/dsl.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/gateway/app_link.hpp"
+#include "actors/gateway/client_endpoint.hpp"
+#include "actors/gateway/gateway_actor.hpp"
+#include "actors/gateway/link.hpp"
+#include "net/hub_protocol.hpp"
+#include "schema/gateway_wire.hpp"
+
+using namespace actorhub;
+using namespace actorhub::gateway;
+
+namespace {
+
+// What the stand-in gateway received, decoded, in arrival order.
+using received_log = std::shared_ptr<std::vector<gwire::message>>;
+
+// Answers group changes with an ack and client invocations with the result 7, like the real gateway would once
+// the change is in effect / the client answered.
+caf::behavior fake_gateway(caf::event_based_actor* self, received_log log) {
+  return {
+      [=](gw_atom, const std::string& bytes) {
+        auto m = gwire::decode(bytes);
+        if (!m) return;
+        log->push_back(*m);
+        auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+        if (auto* g = std::get_if<gwire::group_change>(&*m))
+          self->send(sender, gw_atom::value, gwire::encode(gwire::ack{g->ack_id}));
+        if (auto* inv = std::get_if<gwire::client_invocation>(&*m)) {
+          wire::client_result r;
+          r.status = wire::result_status::ok;
+          r.result = "\x07";  // MessagePack 7
+          self->send(sender, gw_atom::value, gwire::encode(gwire::client_result{inv->id, r}));
+        }
+      },
+  };
+}
+
+struct fixture : test_coordinator_fixture<> {
+  received_log log = std::make_shared<std::vector<gwire::message>>();
+  caf::actor gw = sys.spawn(fake_gateway, log);
+  std::shared_ptr<link_shared> shared = std::make_shared<link_shared>();
+  caf::actor link;
+  router_actor router;
+
+  fixture() {
+    link_settings ls;
+    ls.server_id = "app-1.x";
+    ls.name = "app-1";
+    ls.key = "k";
+    ls.shared = shared;
+    link = spawn_link_actor(sys, std::move(ls));
+    shared->link = link;
+    {
+      std::lock_guard<std::mutex> lk(shared->mu);
+      shared->gateway = gw;
+      shared->client_base = "http://127.0.0.1:8080";
+    }
+    shared->linked = true;
+    router = spawn_proxy_router(sys, "testhub", shared);
+    run();
+  }
+
+  ~fixture() {
+    anon_send_exit(link, caf::exit_reason::user_shutdown);
+    anon_send_exit(router, caf::exit_reason::user_shutdown);
+    anon_send_exit(gw, caf::exit_reason::user_shutdown);
+    run();
+  }
+
+  template <class T>
+  std::vector<T> received() const {
+    std::vector<T> out;
+    for (auto& m : *log)
+      if (auto* x = std::get_if<T>(&m)) out.push_back(*x);
+    return out;
+  }
+};
+
+encoded_ptr message(const std::string& text) {
+  return encode(invocation_message{{}, std::nullopt, "Send", array{value(text)}, {}});
+}
+
+}  // namespace
+
+CAF_TEST_FIXTURE_SCOPE(gateway_tests, fixture)
+
+CAF_TEST(a send is one delivery encoded in both protocols and handed to the link before ok) {
+  auto rp = self->request(router, caf::infinite, send_atom::value, send_target::groups({"room"}, {"c9"}), message("hi"));
+  run();
+  bool acknowledged = false;
+  rp.receive([&](ok_atom) { acknowledged = true; }, [&](caf::error& e) { CAF_FAIL(caf::to_string(e)); });
+  CAF_CHECK(acknowledged);
+  auto d = received<gwire::hub_delivery>();
+  CAF_REQUIRE_EQUAL(d.size(), 1u);
+  CAF_CHECK_EQUAL(d[0].hub, "testhub");
+  CAF_CHECK(d[0].delivery.kind == wire::target_kind::groups);
+  CAF_CHECK_EQUAL(d[0].delivery.names, std::vector<std::string>{"room"});
+  CAF_CHECK_EQUAL(d[0].delivery.excluded, std::vector<std::string>{"c9"});
+  CAF_REQUIRE_EQUAL(d[0].delivery.payloads.size(), 2u);
+  CAF_CHECK_EQUAL(d[0].delivery.payloads[0].protocol, "json");
+  auto m = message("hi");
+  CAF_CHECK_EQUAL(d[0].delivery.payloads[0].bytes, *m->bytes(json_protocol()));
+  CAF_CHECK_EQUAL(d[0].delivery.payloads[1].bytes, *m->bytes(messagepack_protocol()));
+}
+
+CAF_TEST(a group change completes once the gateway acknowledged it) {
+  auto rp = self->request(router, caf::infinite, group_atom::value, true, std::string("c1"), std::string("room"));
+  run();
+  bool done = false;
+  rp.receive([&](ok_atom) { done = true; }, [&](caf::error& e) { CAF_FAIL(caf::to_string(e)); });
+  CAF_CHECK(done);
+  auto g = received<gwire::group_change>();
+  CAF_REQUIRE_EQUAL(g.size(), 1u);
+  CAF_CHECK_EQUAL(g[0].hub, "testhub");
+  CAF_CHECK_EQUAL(g[0].connection_id, "c1");
+  CAF_CHECK_EQUAL(g[0].group, "room");
+  CAF_CHECK(g[0].join);
+}
+
+CAF_TEST(without an ack from the gateway a group change stays pending and acks from others are ignored) {
+  auto silent_log = std::make_shared<std::vector<gwire::message>>();
+  auto silent = sys.spawn([silent_log](caf::event_based_actor*) -> caf::behavior {
+    return {[silent_log](gw_atom, const std::string& bytes) {
+      if (auto m = gwire::decode(bytes)) silent_log->push_back(*m);
+    }};
+  });
+  {
+    std::lock_guard<std::mutex> lk(shared->mu);
+    shared->gateway = silent;
+  }
+  auto rp = self->request(router, caf::infinite, group_atom::value, false, std::string("c1"), std::string("room"));
+  run();
+  CAF_REQUIRE_EQUAL(silent_log->size(), 1u);
+  auto id = std::get<gwire::group_change>(silent_log->front()).ack_id;
+  CAF_CHECK(self->mailbox().empty());
+  caf::send_as(gw, link, gw_atom::value, gwire::encode(gwire::ack{id}));  // not the gateway
+  run();
+  CAF_CHECK(self->mailbox().empty());
+  caf::send_as(silent, link, gw_atom::value, gwire::encode(gwire::ack{id}));  // the gateway
+  run();
+  bool done = false;
+  rp.receive([&](ok_atom) { done = true; }, [&](caf::error& e) { CAF_FAIL(caf::to_string(e)); });
+  CAF_CHECK(done);
+  anon_send_exit(silent, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(a client result goes through the gateway and comes back) {
+  auto rp = self->request(router, caf::infinite, invoke_atom::value, std::string("c7"),
+                          client_invocation{"Result", array{value(1)}, std::chrono::milliseconds(1000)});
+  run();
+  std::optional<client_result> got;
+  rp.receive([&](client_result& r) { got = r; }, [&](caf::error& e) { CAF_FAIL(caf::to_string(e)); });
+  CAF_REQUIRE(got.has_value());
+  CAF_CHECK(got->ok());
+  CAF_CHECK(got->result == value(7));
+  auto inv = received<gwire::client_invocation>();
+  CAF_REQUIRE_EQUAL(inv.size(), 1u);
+  CAF_CHECK_EQUAL(inv[0].invocation.connection_id, "c7");
+  CAF_CHECK_EQUAL(inv[0].invocation.target, "Result");
+}
+
+CAF_TEST(with the link down requests are answered at once) {
+  shared->linked = false;
+  auto g = self->request(router, caf::infinite, group_atom::value, true, std::string("c1"), std::string("g"));
+  auto r = self->request(router, caf::infinite, invoke_atom::value, std::string("c1"), client_invocation{"X", {}, {}});
+  run();
+  bool done = false;
+  g.receive([&](ok_atom) { done = true; }, [&](caf::error& e) { CAF_FAIL(caf::to_string(e)); });
+  CAF_CHECK(done);
+  r.receive([&](client_result& x) { CAF_CHECK(x.code == client_result::status::disconnected); },
+            [&](caf::error& e) { CAF_FAIL(caf::to_string(e)); });
+  CAF_CHECK(received<gwire::group_change>().empty());
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+CAF_TEST(a new client goes to its pinned app server if it can take it else to the least loaded) {
+  server_directory dir;
+  auto make = [](std::string id, std::string name, std::size_t clients) {
+    auto s = std::make_shared<server_slot>();
+    s->id = std::move(id);
+    s->name = std::move(name);
+    s->clients = clients;
+    return s;
+  };
+  auto a = make("a.1", "a", 5), b = make("b.1", "b", 2), c = make("c.1", "c", 0);
+  for (auto& s : {a, b, c}) dir.put(s);
+  dir.set_hubs("a.1", {"TestHub", "chat"});
+  dir.set_hubs("b.1", {"testhub"});
+  dir.set_hubs("c.1", {"chat"});
+  CAF_CHECK_EQUAL(dir.size(), 3u);
+  CAF_CHECK(dir.pick("testhub", "a") == a);   // pinned, hub names case-insensitive
+  CAF_CHECK(dir.pick("testhub", "") == b);    // least loaded of those running it
+  CAF_CHECK(dir.pick("testhub", "c") == b);   // pinned one does not run the hub
+  CAF_CHECK(dir.pick("testhub", "gone") == b);
+  CAF_CHECK(dir.pick("nohub", "") == nullptr);  // serverless
+  b->draining = true;
+  CAF_CHECK(dir.pick("testhub", "b") == a);   // draining: no new clients
+  dir.remove("a.1");
+  CAF_CHECK(dir.pick("testhub", "") == nullptr);
+  CAF_CHECK(dir.runs("chat"));
+  CAF_CHECK(dir.runs("testhub"));  // b is still linked (draining): it runs the hub, it takes no new clients
+}
+
+CAF_TEST(client tokens must name the client URL of the hub as their audience) {
+  object ok{{"aud", "http://127.0.0.1:8080/client/?hub=testhub"}};
+  CAF_CHECK(audience_ok(ok, "http://127.0.0.1:8080", "testhub"));
+  CAF_CHECK(audience_ok(ok, "http://127.0.0.1:8080/", "TESTHUB"));
+  CAF_CHECK(!audience_ok(ok, "http://127.0.0.1:8080", "chat"));
+  CAF_CHECK(!audience_ok(ok, "http://127.0.0.1:9999", "testhub"));
+  CAF_CHECK(!audience_ok(object{}, "http://127.0.0.1:8080", "testhub"));
+  object list{{"aud", array{value("x"), value("http://127.0.0.1:8080/client/?hub=testhub")}}};
+  CAF_CHECK(audience_ok(list, "http://127.0.0.1:8080", "testhub"));
+  CAF_CHECK_EQUAL(requested_hub({{"id", "x"}, {"hub", "TestHub"}}), "testhub");
+  CAF_CHECK_EQUAL(requested_hub({}), "");
+  CAF_CHECK_EQUAL(client_url("http://h:1/", "chat"), "http://h:1/client/?hub=chat");
+}
