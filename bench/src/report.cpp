@@ -176,10 +176,8 @@ std::string json_line(const run_result& r) {
   setup["p99"] = us(r.setup.quantile(0.99));
   setup["max"] = us(r.setup.max());
   j["setup_us"] = std::move(setup);
-  if (o.scenario == "idle") {
-    j["pings_sent"] = r.c.pings_sent;
-    j["server_pings"] = r.c.server_pings;
-  }
+  j["pings_sent"] = r.c.pings_sent;      // client keep-alive pings (idle, broadcast receivers, groups)
+  j["server_pings"] = r.c.server_pings;  // server pings received (idle, broadcast receivers)
   if (has_server(r)) {
     json::object s;
     json::array pids;
