@@ -61,7 +61,13 @@ class coordinator final : public connection_events {
     });
     loop_->every(1'000'000'000, [this] {
       if (opts_.progress && !opts_.quiet) print_progress(false);
-      if (sender_) sender_->check_deadline(now_ns());
+      if (sender_) {
+        int64_t now = now_ns();
+        sender_->check_deadline(now);
+        // Keep the sender alive through a long setup or --settle: a server closes a silent connection after
+        // its client timeout (30 s by default), as the workers' sweep prevents for the receivers.
+        if (sender_->is_open() && now - sender_->last_send_ns() >= s_to_ns(opts_.ping_interval)) sender_->ping();
+      }
       return true;
     });
     loop_->at(start_ns_ + s_to_ns(opts_.timeout), [this] {

@@ -44,7 +44,9 @@ scenarios:
              cycles/s and cycle time
 
 options:
-  --url URL              hub URL (default http://127.0.0.1:5000/testhub); peers: http://127.0.0.1:PORT/
+  --url URL              hub URL (default http://127.0.0.1:5000/testhub); peers: http://127.0.0.1:PORT/.
+                         Repeatable (cluster nodes): connection i goes to URL i mod N (groups: member
+                         j of a group of size N sits on node j); the broadcast sender on the first
   --peer signalr|ws|uws|socketio   wire dialect (default signalr; the others talk to bench/peers servers,
                          uws the same wire as ws)
   --protocol json|messagepack  SignalR hub protocol (default json)
@@ -52,7 +54,7 @@ options:
                          receive on the negotiate socket (event stream / polls) and send as POSTs on a
                          second socket, one in flight per connection; MessagePack not over SSE
   --no-negotiate         SignalR: connect the WebSocket without negotiate (skipNegotiation)
-  -c, --connections N    connections / receivers / churn slots (default 100, max 60000)
+  -c, --connections N    connections / receivers / churn slots (default 100, max 100000)
   -w, --window W         outstanding invocations per connection or sender (default 1; with --rate 512);
                          broadcast with --rate 0: the sender keeps exactly W SendToAll in flight
   -m, --messages M       broadcast: total sends; groups: sends per group; echo: per connection (0 = by time)
@@ -61,6 +63,8 @@ options:
                          unless --window is given); churn: cycles per second (0 = unpaced)
   -d, --duration S       measured time for echo/idle/churn (default 10, max 600)
   --group-size S         members per group (default 10)
+  --group-others         groups: SendToOthersInGroup (the sender gets no copy); with --group-size 2 and two
+                         --url, every message crosses from one node to the other
   --warmup N             broadcast: N unmeasured messages first, all delivered before measuring (default 0)
   --procs N              client worker processes (default: enough for <= 15,000 sockets each; SSE and long
                          polling hold two per connection)
@@ -82,6 +86,7 @@ exit status: 0 clean run; 1 measured, but with loss, failed or dropped connectio
 
 bool parse_options(int argc, char** argv, options& o) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  bool url_given = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string a = args[i];
     std::string v;
@@ -101,13 +106,17 @@ bool parse_options(int argc, char** argv, options& o) {
     if (a[0] != '-') {
       if (!o.scenario.empty()) throw std::invalid_argument("unexpected argument '" + a + "'");
       o.scenario = a;
-    } else if (a == "--url") o.url = value();
+    } else if (a == "--url") {
+      if (url_given) o.more_urls.push_back(value());
+      else o.url = value();
+      url_given = true;
+    }
     else if (a == "--peer") o.peer = value();
     else if (a == "--protocol") o.protocol = value();
     else if (a == "--transport") o.transport = value();
     else if (a == "--label") o.label = value();
     else if (a == "--no-negotiate") o.negotiate = false;
-    else if (a == "-c" || a == "--connections") o.connections = to_int(a, value(), 1, 60000);
+    else if (a == "-c" || a == "--connections") o.connections = to_int(a, value(), 1, 100000);
     else if (a == "-w" || a == "--window") {
       o.window = to_int(a, value(), 1, 10000);
       o.window_given = true;
@@ -117,6 +126,7 @@ bool parse_options(int argc, char** argv, options& o) {
     else if (a == "--rate") o.rate = to_double(a, value(), 0, 1e7);
     else if (a == "-d" || a == "--duration") o.duration = to_double(a, value(), 0.1, 600);
     else if (a == "--group-size") o.group_size = to_int(a, value(), 1, 60000);
+    else if (a == "--group-others") o.group_others = true;
     else if (a == "--warmup") o.warmup = to_int(a, value(), 0, 10000);
     else if (a == "--procs") o.procs = to_int(a, value(), 1, 16);
     else if (a == "--src-addrs") o.src_addrs = to_int(a, value(), 1, 60000);
@@ -169,7 +179,9 @@ bool parse_options(int argc, char** argv, options& o) {
   if (o.scenario == "groups" && o.group_size > o.connections)
     throw std::invalid_argument("--group-size larger than --connections");
   if (o.label.empty()) o.label = o.peer == "signalr" ? "actorhub" : o.peer;
-  o.make_target();  // validate the URL now
+  if (o.scenario == "groups" && o.group_others && o.group_size < 2)
+    throw std::invalid_argument("--group-others needs --group-size 2 or more");
+  o.make_targets();  // validate the URLs now
   return true;
 }
 
@@ -185,9 +197,17 @@ wire options::dialect() const {
   return protocol == "messagepack" ? wire::signalr_msgpack : wire::signalr_json;
 }
 
-target options::make_target() const {
+target options::make_target() const { return target_of(url); }
+
+std::vector<target> options::make_targets() const {
+  std::vector<target> all{target_of(url)};
+  for (const auto& u : more_urls) all.push_back(target_of(u));
+  return all;
+}
+
+target options::target_of(const std::string& u) const {
   target t;
-  std::string rest = url;
+  std::string rest = u;
   if (rest.rfind("http://", 0) == 0) rest = rest.substr(7);
   else if (rest.rfind("ws://", 0) == 0) rest = rest.substr(5);
   else throw std::invalid_argument("--url: http://HOST:PORT/PATH expected");

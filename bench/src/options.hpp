@@ -9,7 +9,8 @@ namespace bench {
 
 struct options {
   std::string scenario;                                // echo | broadcast | groups | idle | churn
-  std::string url = "http://127.0.0.1:5000/testhub";  // SignalR hub URL or peer base URL
+  std::string url = "http://127.0.0.1:5000/testhub";  // SignalR hub URL or peer base URL (the first --url)
+  std::vector<std::string> more_urls;                  // further --url: connections spread round-robin (cluster)
   std::string peer = "signalr";                        // signalr | ws | socketio
   std::string protocol = "json";                       // json | messagepack (signalr only)
   std::string transport = "websockets";                // websockets | sse | longpolling (signalr only)
@@ -26,6 +27,7 @@ struct options {
   int send_window() const { return rate > 0 && !window_given ? rate_window : window; }
   double duration = 10;     // seconds (echo, idle, churn; broadcast/groups end when all is delivered)
   int group_size = 10;
+  bool group_others = false;  // groups: SendToOthersInGroup (the sender gets no copy of its own message)
   int warmup = 0;           // broadcast: unmeasured SendToAll messages before the measured phase (JIT, caches)
   int procs = 0;            // worker processes; 0 = auto (<= 15,000 connections each)
   int src_addrs = 0;        // source addresses 127.0.x.y to spread over; 0 = auto
@@ -39,7 +41,11 @@ struct options {
   bool progress = true;
   bool quiet = false;
 
-  target make_target() const;  // validates the URL: loopback only
+  target make_target() const;  // the first URL; validates it: loopback only
+  // Connection i goes to URL i mod (number of URLs); the broadcast sender (index C) always to the first.
+  std::vector<target> make_targets() const;
+  int url_count() const { return 1 + int(more_urls.size()); }
+  target target_of(const std::string& url) const;
   wire dialect() const;
   transport_kind transport_type() const;
   // Sockets one connection holds: SSE and long polling add a second one for their POSTs.

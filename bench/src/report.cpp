@@ -65,10 +65,12 @@ void print_table(const run_result& r, std::FILE* out) {
   std::fprintf(out, "\n%-12s %s  (%s, %s%s%s)  against %s\n", "scenario", o.scenario.c_str(), o.label.c_str(),
                wire_name(o.dialect()), o.transport == "websockets" ? "" : " over ",
                o.transport == "websockets" ? "" : o.transport.c_str(), o.url.c_str());
+  for (const auto& u : o.more_urls) std::fprintf(out, "%-12s %s\n", "", u.c_str());
   std::fprintf(out, "%-12s %d (%d client process%s), payload %d B", "connections", o.connections, r.procs,
                r.procs > 1 ? "es" : "", o.payload);
   if (o.scenario == "echo") std::fprintf(out, ", window %d", o.window);
-  if (o.scenario == "groups") std::fprintf(out, ", group size %d", o.group_size);
+  if (o.scenario == "groups")
+    std::fprintf(out, ", group size %d%s", o.group_size, o.group_others ? " (SendToOthersInGroup)" : "");
   if (o.scenario == "broadcast" || o.scenario == "groups")
     std::fprintf(out, ", messages %ld, rate %s", o.messages, o.rate > 0 ? std::to_string(int(o.rate)).c_str() : "window");
   std::fprintf(out, "\n%-12s %.2f s%s\n", "measured", r.window_s, r.timed_out ? "  (TIMED OUT)" : "");
@@ -128,11 +130,18 @@ std::string json_line(const run_result& r) {
   j["wire"] = wire_name(o.dialect());
   j["transport"] = o.transport;
   j["url"] = o.url;
+  if (!o.more_urls.empty()) {
+    json::array urls{json::value(o.url)};
+    for (const auto& u : o.more_urls) urls.emplace_back(u);
+    j["urls"] = std::move(urls);
+  }
+  if (o.scenario == "groups") j["group_method"] = o.group_others ? "SendToOthersInGroup" : "SendToGroup";
   j["connections"] = o.connections;
   j["procs"] = r.procs;
   j["payload"] = o.payload;
   j["window"] = o.window;
   j["messages"] = o.messages;
+  if (o.scenario == "broadcast") j["warmup"] = o.warmup;
   j["rate"] = o.rate;
   if (o.scenario == "groups") j["group_size"] = o.group_size;
   if (o.scenario == "broadcast") j["sender_max_in_flight"] = r.sender_max_in_flight;
@@ -167,10 +176,8 @@ std::string json_line(const run_result& r) {
   setup["p99"] = us(r.setup.quantile(0.99));
   setup["max"] = us(r.setup.max());
   j["setup_us"] = std::move(setup);
-  if (o.scenario == "idle") {
-    j["pings_sent"] = r.c.pings_sent;
-    j["server_pings"] = r.c.server_pings;
-  }
+  j["pings_sent"] = r.c.pings_sent;      // client keep-alive pings (idle, broadcast receivers, groups)
+  j["server_pings"] = r.c.server_pings;  // server pings received (idle, broadcast receivers)
   if (has_server(r)) {
     json::object s;
     json::array pids;

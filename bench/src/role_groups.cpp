@@ -1,5 +1,6 @@
 // groups: connection i joins group "g<i / S>"; the first member of each group (its leader) invokes
-// SendToGroup(g, payload) --messages times, window- or rate-paced; every member records deliveries.
+// SendToGroup(g, payload) --messages times, window- or rate-paced; every member records deliveries. With
+// --group-others it invokes SendToOthersInGroup instead, so only the other members get a copy.
 #include <string>
 
 #include "pacer.hpp"
@@ -102,10 +103,11 @@ class groups_role final : public role {
   void send(connection& c) {
     if (!ctx_.measuring || !can_send(c)) return;
     uint64_t seq = c.next_seq++;
-    c.invoke("SendToGroup", {group_name(c), ctx_.payload(seq)}, int64_t(seq + 1));
+    c.invoke(ctx_.opts.group_others ? "SendToOthersInGroup" : "SendToGroup", {group_name(c), ctx_.payload(seq)},
+             int64_t(seq + 1));
     ++c.outstanding;
     ++ctx_.report.c.invocations;
-    ctx_.report.c.expected += group_members(c);
+    ctx_.report.c.expected += group_members(c) - (ctx_.opts.group_others ? 1 : 0);
   }
   void check_done(connection& c) {
     if (c.user_state == joined && c.next_seq >= uint64_t(ctx_.opts.messages) && c.outstanding == 0) {

@@ -1,5 +1,6 @@
 // broadcast, worker side: every connection is a receiver of the coordinator's SendToAll payloads and records
-// each first copy (latency from the sender's timestamp), duplicates and reordering.
+// each first copy (latency from the sender's timestamp), duplicates and reordering, and counts the server's
+// keep-alive pings (a long --settle holds the connections past the keep-alive interval).
 #include "role.hpp"
 
 namespace bench {
@@ -11,6 +12,7 @@ class receiver_role final : public role {
 
   void on_record(connection& c, const incoming& in) override {
     if (in.kind == incoming::invocation) record_delivery(ctx_, c, in.mark, uint64_t(ctx_.opts.messages));
+    else if (in.kind == incoming::ping) ++ctx_.report.c.server_pings;
   }
 
  private:

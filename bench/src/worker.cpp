@@ -13,9 +13,9 @@ namespace {
 class worker final : public connection_events {
  public:
   worker(const options& opts, uint32_t first, uint32_t count, channel& ch)
-      : opts_(opts), target_(opts.make_target()), ch_(ch), ctx_{opts, loop_, conns_, first, report_} {
+      : opts_(opts), targets_(opts.make_targets()), ch_(ch), ctx_{opts, loop_, conns_, first, report_} {
     conns_.reserve(count);
-    for (uint32_t i = 0; i < count; ++i) conns_.push_back(std::make_unique<connection>(loop_, target_, *this, first + i));
+    for (uint32_t i = 0; i < count; ++i) conns_.push_back(std::make_unique<connection>(loop_, targets_[(first + i) % targets_.size()], *this, first + i));
     was_open_.assign(count, 0);
     role_ = make_role(ctx_);
   }
@@ -151,7 +151,7 @@ class worker final : public connection_events {
   }
 
   const options& opts_;
-  target target_;
+  std::vector<target> targets_;  // one per --url; never resized (connections hold references)
   channel& ch_;
   event_loop loop_;
   std::vector<std::unique_ptr<connection>> conns_;

@@ -34,6 +34,24 @@ TEST(Options, DefaultsAndTarget) {
   EXPECT_EQ(o.label, "actorhub");
 }
 
+TEST(Options, SeveralUrlsForClusterNodes) {
+  auto o = parse({"groups", "--url", "http://127.0.0.1:29110/testhub", "--url", "http://127.0.0.2:29120/testhub",
+                  "--url", "http://127.0.0.3:29130/testhub", "--group-size", "2", "--group-others", "-c", "95000"});
+  EXPECT_EQ(o.url_count(), 3);
+  EXPECT_TRUE(o.group_others);
+  EXPECT_EQ(o.connections, 95000);
+  auto all = o.make_targets();
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].host_header, "127.0.0.1:29110");
+  EXPECT_EQ(all[2].host_header, "127.0.0.3:29130");
+  EXPECT_EQ(o.make_target().host_header, "127.0.0.1:29110");  // the broadcast sender's node
+  // one URL: the default is replaced, not kept
+  EXPECT_EQ(parse({"echo", "--url", "http://127.0.0.9:1/x"}).make_targets().size(), 1u);
+  // every URL is checked
+  EXPECT_THROW(parse({"echo", "--url", "http://127.0.0.1:1/x", "--url", "http://10.0.0.1:1/x"}), std::invalid_argument);
+  EXPECT_THROW(parse({"groups", "--group-size", "1", "--group-others"}), std::invalid_argument);
+}
+
 TEST(Options, PeersAndProtocols) {
   EXPECT_EQ(parse({"echo", "--protocol=messagepack"}).dialect(), wire::signalr_msgpack);
   EXPECT_EQ(parse({"echo", "--peer", "socketio"}).dialect(), wire::socketio);
@@ -64,7 +82,7 @@ TEST(Options, RejectsNonLoopbackAndOutOfRange) {
   EXPECT_THROW(parse({"echo", "--url", "http://10.0.0.1:80/hub"}), std::invalid_argument);
   EXPECT_THROW(parse({"echo", "--url", "http://example.com:80/hub"}), std::invalid_argument);
   EXPECT_THROW(parse({"echo", "-c", "0"}), std::invalid_argument);
-  EXPECT_THROW(parse({"echo", "-c", "70000"}), std::invalid_argument);
+  EXPECT_THROW(parse({"echo", "-c", "100001"}), std::invalid_argument);
   EXPECT_THROW(parse({"echo", "--duration", "1000"}), std::invalid_argument);
   EXPECT_THROW(parse({"nosuch"}), std::invalid_argument);
   EXPECT_THROW(parse({"echo", "--bogus"}), std::invalid_argument);

@@ -101,6 +101,36 @@ else
 fi
 cleanup
 
+# a two-node cluster: connections spread over both nodes' URLs (--url twice); every broadcast copy and every
+# SendToOthersInGroup message between the two nodes arrives once
+port=$(free_port)
+nport=$(free_port)
+port2=$(free_port)
+"$bin/conformance-hub" --http "127.0.0.1:$port" --node "$nport" >/tmp/actorhub-bench-smoke-n1.log 2>&1 &
+pid=$!
+"$bin/conformance-hub" --http "127.0.0.2:$port2" --node 0 --node-bind 127.0.0.2 --join "127.0.0.1:$nport" \
+  >/tmp/actorhub-bench-smoke-n2.log 2>&1 &
+pid2=$!
+joined=0
+for _ in $(seq 100); do
+  curl -s "http://127.0.0.2:$port2/healthz" 2>/dev/null | grep -q '"members":2' && { joined=1; break; }
+  sleep 0.1
+done
+if [[ $joined == 1 ]]; then
+  urls=(--url "http://127.0.0.1:$port/testhub" --url "http://127.0.0.2:$port2/testhub")
+  check "cluster broadcast over two nodes" "$delivered_all and .expected == .delivered and (.urls | length) == 2" -- \
+    broadcast "${urls[@]}" -c 40 -m 20 --rate 100 --warmup 2 --settle 0.1
+  check "cluster SendToOthersInGroup across nodes" \
+    "$delivered_all and .expected == .delivered and .delivered == .invocations and .group_method == \"SendToOthersInGroup\"" -- \
+    groups "${urls[@]}" -c 20 --group-size 2 --group-others -m 5 --settle 0.1
+else
+  failed=$((failed + 1))
+  echo "FAIL the two cluster nodes did not join"
+  cat /tmp/actorhub-bench-smoke-n1.log /tmp/actorhub-bench-smoke-n2.log
+fi
+kill "$pid2" 2>/dev/null && wait "$pid2" 2>/dev/null
+cleanup
+
 for peer in uws ws socketio; do
   module=$peer
   [[ $peer == uws ]] && module=uwebsockets
