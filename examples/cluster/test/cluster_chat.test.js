@@ -67,6 +67,9 @@ after(async () => {
     await run.exited;
     clearTimeout(t);
   }
+  // run keeps its directory (logs, nginx's files) for a person to read; a test leaves nothing behind.
+  const dir = /logs in (\S*\/actorhub-cluster\.[A-Za-z0-9]+)/.exec(runOut);
+  if (dir) fs.rmSync(dir[1], { recursive: true, force: true });
 });
 
 async function openTab(transport) {
