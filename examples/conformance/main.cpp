@@ -21,7 +21,7 @@ int serve(conformance::flags f) {
   app.map_hub("/testhub-nowebsockets", "testhub",
              actorhub::transport_server_sent_events | actorhub::transport_long_polling);
   app.add_hub(conformance::make_authorized_hub());
-  app.add_hub(conformance::make_chat_hub());
+  app.add_hub(conformance::make_chat_hub(app.name()));
   conformance::add_client_result_route(app.http(), test_hub);
   conformance::add_redirect_route(app.http());
   conformance::add_negotiate_cookies(app.http());

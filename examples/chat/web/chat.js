@@ -47,11 +47,11 @@
 
   connection.on('ReceiveMessage', (name, message) => show(name, message));
   connection.onreconnecting(() => setState('reconnecting', 'reconnecting…'));
-  // Hosted mode (examples/hosted): the app server hosting this connection answers WhereAmI; chat-server has no
-  // such method, and the footer then says nothing about it.
+  // Hosted mode (examples/hosted) and a cluster (examples/cluster): the app server or node hosting this
+  // connection answers WhereAmI; chat-server has no such method, and the footer then says nothing about it.
   async function showServer() {
     try {
-      $('server').textContent = ` · app server ${await connection.invoke('WhereAmI')}`;
+      $('server').textContent = ` · served by ${await connection.invoke('WhereAmI')}`;
     } catch {
       $('server').textContent = '';
     }
