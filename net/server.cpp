@@ -20,6 +20,7 @@
 #include "monitoring/metrics.hpp"
 #include "net/transport/http_session.hpp"
 #include "net/transport/http_util.hpp"
+#include "net/transport/hub_session.hpp"
 #include "net/transport/server_state.hpp"
 #include "net/transport/session.hpp"
 #include "net/transport/tls.hpp"
@@ -317,6 +318,23 @@ bool server::close_exported(std::string_view token) { return impl_->st->exported
 
 bool server::import_session(session_snapshot snapshot) {
   return transport::import_session(impl_->st, std::move(snapshot));
+}
+
+std::vector<server::movable_session> server::movable_sessions() const {
+  std::vector<movable_session> out;
+  for (auto& s : impl_->st->connections.sessions()) {
+    if (!s->resumable() || !s->hub().hub || !std::dynamic_pointer_cast<transport::hub_session>(s)) continue;
+    out.push_back({s->id(), s->token(), s->hub().path});
+  }
+  return out;
+}
+
+void server::stop_accepting() {
+  net::post(impl_->control, [this] {
+    boost::system::error_code ec;
+    if (impl_->acceptor) impl_->acceptor->close(ec);
+    impl_->accept_retry.cancel();
+  });
 }
 
 std::error_code server::listen() {

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include <actorhub/http_routes.hpp>
 #include <actorhub/http_types.hpp>
@@ -87,6 +88,19 @@ class server final : public http_routes {
   // stateful reconnect. False when the hub path is not registered here, the protocol is unknown, the token is
   // in use here, the records are inconsistent, or the server is stopping.
   bool import_session(session_snapshot snapshot);
+
+  // The connections export_session may move (open hub connections over WebSockets that negotiated stateful
+  // reconnect), as their public id, token and hub path. Thread-safe.
+  struct movable_session {
+    std::string connection_id;
+    std::string token;
+    std::string hub_path;
+  };
+  std::vector<movable_session> movable_sessions() const;
+
+  // Closes the listening socket (a node that drains): new TCP connections are refused, so a load balancer sends
+  // them elsewhere; the connections already open carry on until stop(). Thread-safe; does not block.
+  void stop_accepting();
 
   // Binds and listens; returns an error (e.g. address in use, or TLS files that do not load: the reason is
   // logged through options.log) instead of throwing.
