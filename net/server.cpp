@@ -197,7 +197,7 @@ struct server::impl {
   }
 
   // On an I/O thread: stop accepting, send every client a Close, wait for them (bounded), then end run().
-  void begin_stop() {
+  void begin_stop(bool allow_reconnect) {
     st->stopping.store(true);
     boost::system::error_code ec;
     if (acceptor) acceptor->close(ec);
@@ -205,7 +205,8 @@ struct server::impl {
     sweep.cancel();
     if (hangup) hangup->cancel(ec);
     st->exported.close_all();
-    for (auto& s : st->connections.sessions()) s->begin_close(std::nullopt, close_cause::shutdown, true);
+    for (auto& s : st->connections.sessions())
+      s->begin_close(std::nullopt, close_cause::shutdown, true, allow_reconnect);
     st->forwards.abort_all();  // requests relayed to other endpoints end with this one
     stop_deadline = std::chrono::steady_clock::now() + stop_grace;
     wait_for_sessions(false);
@@ -398,9 +399,9 @@ void server::run() {
   impl_->finalize_leftovers();
 }
 
-void server::stop() {
+void server::stop(bool allow_reconnect) {
   if (impl_->stop_requested.exchange(true)) return;
-  net::post(impl_->control, [this] { impl_->begin_stop(); });
+  net::post(impl_->control, [this, allow_reconnect] { impl_->begin_stop(allow_reconnect); });
 }
 
 const server_options& server::options() const noexcept { return impl_->st->opts; }

@@ -110,8 +110,9 @@ class server final : public http_routes {
   // Runs the I/O threads (the caller's thread is one of them); returns after stop() has completed.
   // Destroy the server only after run() returned (or when it never ran).
   void run();
-  // Thread-safe: sends every client a Close message, closes transports, stops accepting, ends run().
-  void stop();
+  // Thread-safe: sends every client a Close message (with `allow_reconnect`: e.g. a cluster node that drains,
+  // whose clients can continue on another node), closes transports, stops accepting, ends run().
+  void stop(bool allow_reconnect = false);
 
   const server_options& options() const noexcept;
 

@@ -167,6 +167,8 @@ class cluster_member final : public deployment {
               " stateful session(s) to other nodes" + (timed_out ? " (budget exhausted)" : ""));
   }
 
+  bool clients_reconnect_elsewhere() const override { return true; }
+
   void stop() override {
     if (!node_actor_) return;
     // Leaving on purpose: the others drop this node at once instead of waiting for the failure detector (and
