@@ -18,5 +18,7 @@ using closed_atom = caf::atom_constant<caf::atom("closed")>;
 using timer_atom = caf::atom_constant<caf::atom("timer")>;
 using post_atom = caf::atom_constant<caf::atom("post")>;
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
+// The connection continues on another node (drain): this actor ends without OnDisconnectedAsync or a detach.
+using moved_atom = caf::atom_constant<caf::atom("moved")>;
 
 }  // namespace actorhub

@@ -41,6 +41,13 @@ class connection_inbound : public hub_inbound {
     deliver(caf::make_message(detail::inbound_batch{std::move(batch)}));
   }
 
+  // The connection lives on elsewhere: the actor ends without a word to the hub.
+  void moved() {
+    if (closed_) return;
+    closed_ = true;
+    caf::anon_send(actor_, moved_atom::value);
+  }
+
   void on_closed(std::optional<std::string> error) override {
     if (closed_) return;
     closed_ = true;
@@ -81,6 +88,15 @@ bool hub_host::requires_authentication() const noexcept { return definition().op
 std::unique_ptr<hub_inbound> hub_host::connect(hub_connection_ptr conn) {
   auto actor = detail::spawn_connection_actor(sys_, served_, router_, conn);
   return std::make_unique<connection_inbound>(sys_, std::move(actor), std::move(conn), *served_, inline_dispatch_);
+}
+
+std::unique_ptr<hub_inbound> hub_host::resume(hub_connection_ptr conn) {
+  auto actor = detail::spawn_connection_actor(sys_, served_, router_, conn, true);
+  return std::make_unique<connection_inbound>(sys_, std::move(actor), std::move(conn), *served_, inline_dispatch_);
+}
+
+void hub_host::retire_moved(std::unique_ptr<hub_inbound> receiver) {
+  if (auto* c = dynamic_cast<connection_inbound*>(receiver.get())) c->moved();
 }
 
 hub_context hub_host::context() const {

@@ -36,6 +36,12 @@ class hub_host : public hub_endpoint {
   bool requires_authentication() const noexcept override;
   // Spawns the connection actor; the returned receiver forwards each batch as ONE actor message.
   std::unique_ptr<hub_inbound> connect(hub_connection_ptr conn) override;
+  // A connection that continues here from another node: registered with its user (the router restores its
+  // groups), without OnConnectedAsync.
+  std::unique_ptr<hub_inbound> resume(hub_connection_ptr conn) override;
+  // Ends the connection actor behind a receiver that server::export_session handed over (the connection moved to
+  // another node): no OnDisconnectedAsync, no detach. Any other receiver is just destroyed.
+  static void retire_moved(std::unique_ptr<hub_inbound> receiver);
 
   const hub& definition() const noexcept { return served_->definition; }
   const router_actor& router() const noexcept { return router_; }

@@ -20,6 +20,7 @@
 #include "monitoring/metrics.hpp"
 #include "net/transport/http_session.hpp"
 #include "net/transport/http_util.hpp"
+#include "net/transport/hub_session.hpp"
 #include "net/transport/server_state.hpp"
 #include "net/transport/session.hpp"
 #include "net/transport/tls.hpp"
@@ -196,7 +197,7 @@ struct server::impl {
   }
 
   // On an I/O thread: stop accepting, send every client a Close, wait for them (bounded), then end run().
-  void begin_stop() {
+  void begin_stop(bool allow_reconnect) {
     st->stopping.store(true);
     boost::system::error_code ec;
     if (acceptor) acceptor->close(ec);
@@ -204,7 +205,8 @@ struct server::impl {
     sweep.cancel();
     if (hangup) hangup->cancel(ec);
     st->exported.close_all();
-    for (auto& s : st->connections.sessions()) s->begin_close(std::nullopt, close_cause::shutdown, true);
+    for (auto& s : st->connections.sessions())
+      s->begin_close(std::nullopt, close_cause::shutdown, true, allow_reconnect);
     st->forwards.abort_all();  // requests relayed to other endpoints end with this one
     stop_deadline = std::chrono::steady_clock::now() + stop_grace;
     wait_for_sessions(false);
@@ -319,6 +321,23 @@ bool server::import_session(session_snapshot snapshot) {
   return transport::import_session(impl_->st, std::move(snapshot));
 }
 
+std::vector<server::movable_session> server::movable_sessions() const {
+  std::vector<movable_session> out;
+  for (auto& s : impl_->st->connections.sessions()) {
+    if (!s->resumable() || !s->hub().hub || !std::dynamic_pointer_cast<transport::hub_session>(s)) continue;
+    out.push_back({s->id(), s->token(), s->hub().path});
+  }
+  return out;
+}
+
+void server::stop_accepting() {
+  net::post(impl_->control, [this] {
+    boost::system::error_code ec;
+    if (impl_->acceptor) impl_->acceptor->close(ec);
+    impl_->accept_retry.cancel();
+  });
+}
+
 std::error_code server::listen() {
   auto& o = impl_->st->opts;
   boost::system::error_code ec;
@@ -380,9 +399,9 @@ void server::run() {
   impl_->finalize_leftovers();
 }
 
-void server::stop() {
+void server::stop(bool allow_reconnect) {
   if (impl_->stop_requested.exchange(true)) return;
-  net::post(impl_->control, [this] { impl_->begin_stop(); });
+  net::post(impl_->control, [this, allow_reconnect] { impl_->begin_stop(allow_reconnect); });
 }
 
 const server_options& server::options() const noexcept { return impl_->st->opts; }

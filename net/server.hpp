@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include <actorhub/http_routes.hpp>
 #include <actorhub/http_types.hpp>
@@ -88,6 +89,19 @@ class server final : public http_routes {
   // in use here, the records are inconsistent, or the server is stopping.
   bool import_session(session_snapshot snapshot);
 
+  // The connections export_session may move (open hub connections over WebSockets that negotiated stateful
+  // reconnect), as their public id, token and hub path. Thread-safe.
+  struct movable_session {
+    std::string connection_id;
+    std::string token;
+    std::string hub_path;
+  };
+  std::vector<movable_session> movable_sessions() const;
+
+  // Closes the listening socket (a node that drains): new TCP connections are refused, so a load balancer sends
+  // them elsewhere; the connections already open carry on until stop(). Thread-safe; does not block.
+  void stop_accepting();
+
   // Binds and listens; returns an error (e.g. address in use, or TLS files that do not load: the reason is
   // logged through options.log) instead of throwing.
   std::error_code listen();
@@ -96,8 +110,9 @@ class server final : public http_routes {
   // Runs the I/O threads (the caller's thread is one of them); returns after stop() has completed.
   // Destroy the server only after run() returned (or when it never ran).
   void run();
-  // Thread-safe: sends every client a Close message, closes transports, stops accepting, ends run().
-  void stop();
+  // Thread-safe: sends every client a Close message (with `allow_reconnect`: e.g. a cluster node that drains,
+  // whose clients can continue on another node), closes transports, stops accepting, ends run().
+  void stop(bool allow_reconnect = false);
 
   const server_options& options() const noexcept;
 

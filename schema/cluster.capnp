@@ -42,6 +42,8 @@ struct ClusterMessage {
     presenceAnswer @13 :PresenceAnswer;
     credit @14 :Credit;
     sessionHandoff @15 :SessionHandoff;
+    sessionMoved @16 :SessionMoved;
+    moveMarker @17 :MoveMarker;
   }
 }
 
@@ -200,4 +202,27 @@ struct SessionHandoff {
   nextOutboundSequence @6 :UInt64 = 1; # the next sequence id the server would send
   lastInboundSequence @7 :UInt64;      # the highest sequence id received from the client
   unacknowledged @8 :List(Data);       # framed records the client has not acknowledged, in order
+}
+
+# Told by the node a session left (drain) to every other node: connection `connectionId` (reconnecting with
+# `token`) lives on the node `toNode` (connection-id tag `toTag`) from now on.
+struct SessionMoved {
+  connectionId @0 :Text;
+  token @1 :Text;
+  toTag @2 :Text;
+  toNode @3 :Text;
+}
+
+# The steps of a session's move between nodes (docs/cluster.md, "Drain and session hand-off").
+enum MoveStep {
+  imported @0;   # the new node registered the session (its user and groups are in every directory)
+  refused @1;    # the new node could not take it
+  switched @2;   # the sending node routes the session's messages to its new node from here on
+  flushed @3;    # relayed by the old node: it forwarded every message `node` sent before it switched
+}
+
+struct MoveMarker {
+  connectionId @0 :Text;
+  step @1 :MoveStep;
+  node @2 :Text;           # switched/flushed: the node whose messages the step is about
 }

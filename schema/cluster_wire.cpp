@@ -65,6 +65,10 @@ static_assert(static_cast<int>(s::PresenceKind::GROUP_USERS) == static_cast<int>
 static_assert(static_cast<int>(s::PresenceKind::CONNECTION_COUNT) ==
               static_cast<int>(presence_kind::connection_count));
 static_assert(static_cast<int>(s::PresenceKind::USER_ONLINE) == static_cast<int>(presence_kind::user_online));
+static_assert(static_cast<int>(s::MoveStep::IMPORTED) == static_cast<int>(move_step::imported));
+static_assert(static_cast<int>(s::MoveStep::REFUSED) == static_cast<int>(move_step::refused));
+static_assert(static_cast<int>(s::MoveStep::SWITCHED) == static_cast<int>(move_step::switched));
+static_assert(static_cast<int>(s::MoveStep::FLUSHED) == static_cast<int>(move_step::flushed));
 
 // -- UTF-8 ----------------------------------------------------------------------------------------------------
 
@@ -592,6 +596,49 @@ std::optional<session_handoff> decode_session_handoff(std::string_view bytes_in)
     v.next_outbound_sequence = r.getNextOutboundSequence();
     v.last_inbound_sequence = r.getLastInboundSequence();
     v.unacknowledged = datas(r.getUnacknowledged());
+    return v;
+  });
+}
+
+std::string encode(const session_moved& v) {
+  const std::size_t size = approx(v.connection_id) + approx(v.token) + approx(v.to_tag) + approx(v.to_node);
+  return encode_message(size, [&](s::ClusterMessage::Builder m) {
+    auto b = m.initSessionMoved();
+    set_text(v.connection_id, [&](auto t) { b.setConnectionId(t); });
+    set_text(v.token, [&](auto t) { b.setToken(t); });
+    set_text(v.to_tag, [&](auto t) { b.setToTag(t); });
+    set_text(v.to_node, [&](auto t) { b.setToNode(t); });
+  });
+}
+
+std::optional<session_moved> decode_session_moved(std::string_view bytes_in) {
+  return decode_message(bytes_in, s::ClusterMessage::SESSION_MOVED, [](s::ClusterMessage::Reader m) {
+    const auto r = m.getSessionMoved();
+    session_moved v;
+    v.connection_id = text(r.getConnectionId());
+    v.token = text(r.getToken());
+    v.to_tag = text(r.getToTag());
+    v.to_node = text(r.getToNode());
+    return v;
+  });
+}
+
+std::string encode(const move_marker& v) {
+  return encode_message(approx(v.connection_id) + approx(v.node), [&](s::ClusterMessage::Builder m) {
+    auto b = m.initMoveMarker();
+    set_text(v.connection_id, [&](auto t) { b.setConnectionId(t); });
+    b.setStep(static_cast<s::MoveStep>(v.step));
+    set_text(v.node, [&](auto t) { b.setNode(t); });
+  });
+}
+
+std::optional<move_marker> decode_move_marker(std::string_view bytes_in) {
+  return decode_message(bytes_in, s::ClusterMessage::MOVE_MARKER, [](s::ClusterMessage::Reader m) {
+    const auto r = m.getMoveMarker();
+    move_marker v;
+    v.connection_id = text(r.getConnectionId());
+    v.step = known(r.getStep(), move_step::flushed);
+    v.node = text(r.getNode());
     return v;
   });
 }

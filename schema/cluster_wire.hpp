@@ -146,6 +146,23 @@ struct session_handoff {
   std::vector<std::string> unacknowledged;   // framed records the client has not acknowledged, in order
 };
 
+// A session now lives on another node (drain): sent by the node it left to every other node.
+struct session_moved {
+  std::string connection_id;
+  std::string token;
+  std::string to_tag;
+  std::string to_node;
+};
+
+enum class move_step : std::uint8_t { imported = 0, refused = 1, switched = 2, flushed = 3 };
+
+// One step of a session's move between nodes (actors/cluster/session_moves.hpp).
+struct move_marker {
+  std::string connection_id;
+  move_step step = move_step::imported;
+  std::string node;
+};
+
 // -- codec ----------------------------------------------------------------------------------------------------------
 // Names and other text fields must be UTF-8: encode() writes U+FFFD in place of each byte that is not, and
 // decode_*() rejects a message with invalid UTF-8 in one. An enum value this version does not know (from a newer
@@ -166,6 +183,8 @@ std::string encode(const presence_query&);
 std::string encode(const presence_answer&);
 std::string encode(const credit&);
 std::string encode(const session_handoff&);
+std::string encode(const session_moved&);
+std::string encode(const move_marker&);
 
 std::optional<hello> decode_hello(std::string_view bytes);
 std::optional<challenge> decode_challenge(std::string_view bytes);
@@ -182,6 +201,8 @@ std::optional<presence_query> decode_presence_query(std::string_view bytes);
 std::optional<presence_answer> decode_presence_answer(std::string_view bytes);
 std::optional<credit> decode_credit(std::string_view bytes);
 std::optional<session_handoff> decode_session_handoff(std::string_view bytes);
+std::optional<session_moved> decode_session_moved(std::string_view bytes);
+std::optional<move_marker> decode_move_marker(std::string_view bytes);
 
 // Largest message decode_*() accepts (a delivery carries at most two records of max_message_size each, plus
 // names; a handoff carries up to the stateful-reconnect buffer).

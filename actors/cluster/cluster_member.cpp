@@ -3,6 +3,8 @@
 #include "actors/node/deployment.hpp"
 
 #include <atomic>
+#include <cctype>
+#include <map>
 #include <random>
 
 #include <boost/json.hpp>
@@ -10,11 +12,14 @@
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/manager.hpp>
 #include <caf/openssl/publish.hpp>
+#include <caf/scoped_actor.hpp>
 
 #include <actorhub/host_port.hpp>
 #include "actors/cluster/cluster_router.hpp"
 #include "actors/cluster/member_addresses.hpp"
 #include "actors/cluster/node_actor.hpp"
+#include "actors/hub_host.hpp"
+#include "monitoring/log.hpp"
 #include "monitoring/cluster_metrics.hpp"
 #include "monitoring/metrics.hpp"
 #include "net/server.hpp"
@@ -29,6 +34,11 @@ std::string random_tag() {
   std::string t;
   for (int i = 0; i < 6; ++i) t.push_back(alphabet[rd() % 62]);
   return t;
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 std::uint64_t random_incarnation() {
@@ -76,8 +86,18 @@ class cluster_member final : public deployment {
     rs.tag = tag_;
     rs.node_actor = node_actor_;
     rs.metrics = metrics();
+    rs.addresses = addresses_;
+    if (auto* http = services_.http) {
+      // Sessions move with their socket held open until the move is complete (see cluster_router.hpp).
+      rs.export_session = [http](const std::string& token) {
+        return http->export_session(token, &hub_host::retire_moved, false);
+      };
+      rs.close_exported = [http](const std::string& token) { http->close_exported(token); };
+      rs.import_session = [http](session_snapshot s) { return http->import_session(std::move(s)); };
+    }
     auto r = cluster::spawn_cluster_router(*services_.system, std::move(rs));
     caf::anon_send(node_actor_, cluster::local_router_atom::value, hub_name, caf::actor_cast<caf::actor>(r));
+    routers_[lower(hub_name)] = r;
     return r;
   }
 
@@ -103,6 +123,7 @@ class cluster_member final : public deployment {
       else if (host == "0.0.0.0" || host == "::") host = opts_.bind;
       self_.http_address = host_port{host, services_.http->port()}.text();
       services_.http->set_locator([addresses = addresses_](std::string_view token) {
+        if (auto moved = addresses->find_moved(token)) return moved;  // drained from its node (session_moves.hpp)
         return addresses->find(cluster::tag_of(token));
       });
     }
@@ -111,13 +132,51 @@ class cluster_member final : public deployment {
     return {};
   }
 
-  void drain(std::chrono::milliseconds) override {
-    // Leaving on purpose: the others drop this node at once instead of waiting for the failure detector.
-    if (node_actor_) caf::anon_send(node_actor_, cluster::leave_atom::value);
+  void drain(std::chrono::milliseconds budget) override {
+    // No new clients: a load balancer sends them (and the reconnects of the sessions moving away) elsewhere.
+    if (services_.http) services_.http->stop_accepting();
+    if (node_actor_ && services_.http) hand_off(budget);
+    // This node stays a member while its remaining clients are closed (stop() leaves): what they send until then
+    // still reaches the other nodes, and the sessions that moved away still get it.
   }
 
+  // Moves every stateful WebSocket session to the other members (cluster_router.hpp, handoff_atom) and waits,
+  // at most `budget`, until each move completed or failed. The others get a Close with allowReconnect at stop.
+  void hand_off(std::chrono::milliseconds budget) {
+    std::map<std::string, std::pair<std::vector<std::string>, std::vector<std::string>>> by_hub;  // ids, tokens
+    for (auto& s : services_.http->movable_sessions()) {
+      auto& [ids, tokens] = by_hub[lower(s.hub_path.empty() ? s.hub_path : s.hub_path.substr(1))];
+      ids.push_back(s.connection_id);
+      tokens.push_back(s.token);
+    }
+    if (by_hub.empty()) return;
+    auto deadline = std::chrono::steady_clock::now() + budget;
+    caf::scoped_actor self{*services_.system};
+    std::size_t asked = 0;
+    std::uint64_t moved = 0;
+    bool timed_out = false;
+    for (auto& [hub, sessions] : by_hub) {
+      auto r = routers_.find(hub);
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (r == routers_.end() || left.count() <= 0) continue;
+      asked += sessions.first.size();
+      self->request(r->second, left, cluster::handoff_atom::value, sessions.first, sessions.second)
+          .receive([&](std::uint64_t n) { moved += n; }, [&](caf::error&) { timed_out = true; });
+    }
+    log::info("cluster: drain handed " + std::to_string(moved) + " of " + std::to_string(asked) +
+              " stateful session(s) to other nodes" + (timed_out ? " (budget exhausted)" : ""));
+  }
+
+  bool clients_reconnect_elsewhere() const override { return true; }
+
   void stop() override {
-    if (node_actor_) caf::anon_send_exit(node_actor_, caf::exit_reason::user_shutdown);
+    if (!node_actor_) return;
+    // Leaving on purpose: the others drop this node at once instead of waiting for the failure detector (and
+    // do not dial it again). The node actor answers once it told them.
+    caf::scoped_actor self{*services_.system};
+    self->request(node_actor_, std::chrono::seconds(1), cluster::leave_atom::value)
+        .receive([](bool) {}, [](caf::error&) {});
+    caf::anon_send_exit(node_actor_, caf::exit_reason::user_shutdown);
   }
 
   health_report health() const override {
@@ -154,6 +213,7 @@ class cluster_member final : public deployment {
   wire::node_info self_;
   std::shared_ptr<std::atomic<std::size_t>> members_;
   std::shared_ptr<cluster::member_addresses> addresses_;
+  std::map<std::string, cluster::cluster_router_actor> routers_;  // by hub name in lower case
   std::unique_ptr<cluster_metrics> metrics_;
   caf::actor node_actor_;
 };

@@ -16,14 +16,18 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/node_id.hpp>
 
 #include "actors/routing/router.hpp"
+#include "net/session_snapshot.hpp"
 
 namespace actorhub {
 class cluster_metrics;
@@ -38,6 +42,8 @@ using r_snap_atom = caf::atom_constant<caf::atom("r_snap")>;
 using r_invoke_atom = caf::atom_constant<caf::atom("r_invoke")>;
 using r_presence_atom = caf::atom_constant<caf::atom("r_presence")>;
 using r_credit_atom = caf::atom_constant<caf::atom("r_credit")>;
+using r_move_atom = caf::atom_constant<caf::atom("r_move")>;
+using handoff_atom = caf::atom_constant<caf::atom("l_handoff")>;
 using peer_up_atom = caf::atom_constant<caf::atom("peer_up")>;
 using peer_down_atom = caf::atom_constant<caf::atom("peer_down")>;
 using peer_fail_atom = caf::atom_constant<caf::atom("peer_fail")>;
@@ -58,6 +64,15 @@ struct router_settings {
   std::size_t window_bytes = 8 * 1024 * 1024;
   caf::actor node_actor;  // told when a peer cannot keep up (peer_fail)
   cluster_metrics* metrics = nullptr;
+  // Moving sessions (drain; session_moves.hpp). All optional; called on the router's thread, none blocks.
+  // export_session: detaches the open stateful connection of `token` from the client endpoint, keeping its socket
+  // open until close_exported (server::export_session with close_transport false), and ends its connection actor
+  // without OnDisconnectedAsync; nullopt when it cannot move.
+  std::function<std::optional<session_snapshot>(const std::string& token)> export_session;
+  std::function<void(const std::string& token)> close_exported;
+  std::function<bool(session_snapshot)> import_session;  // server::import_session
+  // Where the client endpoint forwards requests of moved sessions (member_addresses::move); may be null.
+  std::shared_ptr<class member_addresses> addresses;
 };
 
 // The router_actor interface plus the messages of the node actor and of other nodes' routers (all remote
@@ -71,7 +86,11 @@ using cluster_router_actor = router_actor::extend<
     caf::reacts_to<r_snap_atom, std::string>,
     caf::replies_to<r_invoke_atom, std::string>::with<std::string>,
     caf::replies_to<r_presence_atom, std::string>::with<std::string>,
-    caf::reacts_to<r_credit_atom, std::string>>;
+    caf::reacts_to<r_credit_atom, std::string>,
+    caf::reacts_to<r_move_atom, std::uint64_t, std::string>,  // per-link sequence number, a step of a move
+    // From this process (drain): move these connections (ids, tokens: same length) to the other nodes; the
+    // answer, once every move completed or failed, is how many completed.
+    caf::replies_to<handoff_atom, std::vector<std::string>, std::vector<std::string>>::with<std::uint64_t>>;
 
 cluster_router_actor spawn_cluster_router(caf::actor_system& sys, router_settings settings);
 

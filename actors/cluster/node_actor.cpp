@@ -244,15 +244,16 @@ caf::behavior node_behavior(node_pointer self, node_settings cfg) {
         for (auto& a : lost) dial(self, a);
         self->delayed_send(self, st.cfg.retry, retry_atom::value);
       },
-      [=](leave_atom) {
+      [=](leave_atom) -> bool {
         auto& st = self->state;
-        if (!from_local(self) || st.leaving) return;
+        if (!from_local(self) || st.leaving) return false;
         st.leaving = true;
         auto bytes = wire::encode(wire::leaving{st.cfg.self.name, st.cfg.self.incarnation});
         for (auto& [name, m] : st.members) {
           self->send(m.node, leaving_atom::value, bytes);
           count(self, true, bytes.size());
         }
+        return true;
       },
       [=](peer_fail_atom, const std::string& name, std::uint64_t incarnation, const std::string& why) {
         auto& st = self->state;

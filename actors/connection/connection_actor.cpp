@@ -22,7 +22,7 @@ namespace {
 class connection_actor final : public caf_internals::tracked_actor {
  public:
   connection_actor(caf::actor_config& cfg, std::shared_ptr<const served_hub> served, router_actor router,
-                   hub_connection_ptr conn)
+                   hub_connection_ptr conn, bool resumed)
       : tracked_actor(cfg),
         rt_(std::make_shared<connection_runtime>(this, std::move(served), std::move(router), std::move(conn),
                                                  &inflight_)) {
@@ -30,7 +30,7 @@ class connection_actor final : public caf_internals::tracked_actor {
     // thread first runs this actor: the router registers the connection before anything the client does after
     // its handshake can reach the router (e.g. a client result asked for by id). The answer waits in the
     // mailbox until the actor runs.
-    rt_->start();
+    rt_->start(resumed);
   }
 
   const char* name() const override { return "actorhub.connection"; }
@@ -69,6 +69,7 @@ class connection_actor final : public caf_internals::tracked_actor {
           return rt().on_client_invocation(inv);
         },
         [](expire_atom, const std::string& id) { rt().on_result_expired(id); },
+        [](moved_atom) { rt().on_moved(); },
         [](timer_atom, scheduled_call& call) { rt().run_scheduled(call); },
         [](post_atom, scheduled_call& call) { rt().run_scheduled(call); },
     };
@@ -82,8 +83,8 @@ class connection_actor final : public caf_internals::tracked_actor {
 }  // namespace
 
 caf::actor spawn_connection_actor(caf::actor_system& sys, std::shared_ptr<const served_hub> served,
-                                  router_actor router, hub_connection_ptr conn) {
-  return sys.spawn<connection_actor>(std::move(served), std::move(router), std::move(conn));
+                                  router_actor router, hub_connection_ptr conn, bool resumed) {
+  return sys.spawn<connection_actor>(std::move(served), std::move(router), std::move(conn), resumed);
 }
 
 std::atomic<std::uint32_t>& inflight_batches(const caf::actor& actor) {

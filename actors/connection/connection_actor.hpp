@@ -15,8 +15,9 @@
 
 namespace actorhub::detail {
 
+// `resumed`: the connection continues here from another node (no OnConnectedAsync; hub_endpoint::resume).
 caf::actor spawn_connection_actor(caf::actor_system& sys, std::shared_ptr<const served_hub> served, router_actor router,
-                                  hub_connection_ptr conn);
+                                  hub_connection_ptr conn, bool resumed = false);
 
 // The count of inbound batches handed to a connection actor and not processed yet (the actor decrements it).
 // It lives in the actor object, so it stays valid while the caller holds `actor`.

@@ -99,7 +99,12 @@ class connection_runtime : public std::enable_shared_from_this<connection_runtim
                      hub_connection_ptr conn, std::atomic<std::uint32_t>* inflight);
 
   // -- driven by the actor (lifecycle.cpp, invocations.cpp, client_results.cpp) ----------------------------
-  void start();  // register with the router, then on_connected
+  // Registers with the router, then runs on_connected; `resumed`: a connection that continues here from another
+  // node (hub_endpoint::resume): it registers, and OnConnectedAsync, which ran there, does not run again.
+  void start(bool resumed = false);
+  // The connection moved to another node: ends here without OnDisconnectedAsync and without leaving the registry
+  // (the router already removed it).
+  void on_moved();
   void on_batch(std::vector<hub_message>& batch);  // one inbound batch: also takes it off `inflight`
   void on_closed(std::optional<std::string> error);
   caf::result<client_result> on_client_invocation(client_invocation& inv);
@@ -176,6 +181,7 @@ class connection_runtime : public std::enable_shared_from_this<connection_runtim
   // lifecycle.cpp
   void connected(const std::shared_ptr<invocation_state>& inv);
   void end();
+  void release_invocations();  // streams cancelled, pending client results failed, uploads ended
   void teardown();
   void protocol_failure(const std::string& error);
   // streams.cpp

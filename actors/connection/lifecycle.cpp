@@ -63,7 +63,7 @@ void connection_runtime::after(const std::shared_ptr<invocation_state>& owner, s
 
 // -- start ------------------------------------------------------------------------------------------------------
 
-void connection_runtime::start() {
+void connection_runtime::start(bool resumed) {
   // on_connected is a pseudo-invocation at the head of the queue: later invocations wait for it, and it runs
   // once the router registered this connection (so its own sends may already reach it).
   auto inv = make_invocation(nullptr, served_->on_connected_handler(), "OnConnectedAsync");
@@ -73,9 +73,12 @@ void connection_runtime::start() {
   ++router_pending_;
   self_->request(router_, caf::infinite, attach_atom::value, std::move(entry))
       .then(
-          [this, inv](ok_atom) {
+          [this, inv, resumed](ok_atom) {
             router_request_done();
-            connected(inv);
+            if (!resumed) return connected(inv);
+            if (closed()) return;
+            connected_ran_ = true;  // on the node it came from: OnDisconnectedAsync runs here when it ends
+            finish(*inv, std::nullopt, std::nullopt);
           },
           [this](caf::error&) {
             router_request_done();
@@ -111,8 +114,25 @@ void connection_runtime::protocol_failure(const std::string& error) {
   on_closed(error);
 }
 
+void connection_runtime::on_moved() {
+  if (closed_.exchange(true)) return;
+  release_invocations();
+  teardown();
+  self_->quit();
+}
+
 void connection_runtime::on_closed(std::optional<std::string> error) {
   if (closed_.exchange(true)) return;
+  release_invocations();
+  auto& f = definition().disconnected();
+  if (!connected_ran_ || !f) return end();
+  auto inv = make_invocation(nullptr, served_->on_disconnected_handler(), "OnDisconnectedAsync");
+  run_handler(
+      inv, [f, error](hub_call& call) { return f(call, error), call_outcome{}; },
+      [this](call_result) { end(); });  // an exception here has nobody left to tell
+}
+
+void connection_runtime::release_invocations() {
   queue_.reset();
   if (regs_) {
     // Only teardown() frees regs_, so it outlives the callbacks these run.
@@ -124,12 +144,6 @@ void connection_runtime::on_closed(std::optional<std::string> error) {
     regs_->uploads.clear();
     for (auto& [id, up] : uploads) upload_completed(*up, std::string("The underlying connection was closed."));
   }
-  auto& f = definition().disconnected();
-  if (!connected_ran_ || !f) return end();
-  auto inv = make_invocation(nullptr, served_->on_disconnected_handler(), "OnDisconnectedAsync");
-  run_handler(
-      inv, [f, error](hub_call& call) { return f(call, error), call_outcome{}; },
-      [this](call_result) { end(); });  // an exception here has nobody left to tell
 }
 
 void connection_runtime::end() {

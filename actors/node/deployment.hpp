@@ -66,6 +66,9 @@ class deployment {
   // `what` names what failed ("node 127.0.0.1:7000").
   virtual std::error_code start(std::string* what) = 0;
   virtual void drain(std::chrono::milliseconds budget) = 0;
+  // Whether the clients still connected after drain() get their Close with allowReconnect (they can continue
+  // on another process, e.g. another node of the cluster).
+  virtual bool clients_reconnect_elsewhere() const { return false; }
   virtual void stop() = 0;
   virtual health_report health() const = 0;
 };

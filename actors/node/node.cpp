@@ -211,7 +211,7 @@ void node::stop() {
   if (m.stopping.exchange(true)) return;
   // Draining first (a cluster hands its sessions off), then every client still here gets a Close.
   m.deploy->drain(std::chrono::milliseconds(2500));
-  if (m.http) m.http->stop();
+  if (m.http) m.http->stop(m.deploy->clients_reconnect_elsewhere());
 }
 
 }  // namespace actorhub

@@ -27,7 +27,9 @@ struct FutureMessage {
     presenceAnswer @13 :Data;
     credit @14 :Data;
     sessionHandoff @15 :Data;
-    shardMove @16 :Text;                # a message this version does not know
+    sessionMoved @16 :Data;
+    moveMarker @17 :Data;
+    shardMove @18 :Text;                # a message this version does not know
   }
 }
 

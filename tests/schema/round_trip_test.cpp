@@ -114,6 +114,14 @@ TEST(round_trip, session_handoff_with_a_full_buffer) {
   expect_round_trip(h, &decode_session_handoff);
 }
 
+TEST(round_trip, the_steps_of_a_session_move) {
+  expect_round_trip(session_moved{"a1.c", long_text(200), "b2", "node-b"}, &decode_session_moved);
+  expect_round_trip(session_moved{}, &decode_session_moved);
+  for (auto step : {move_step::imported, move_step::refused, move_step::switched, move_step::flushed})
+    expect_round_trip(move_marker{"a1.c", step, "node-c"}, &decode_move_marker);
+  EXPECT_FALSE(decode_move_marker(encode(session_moved{"a1.c", "t", "b2", "node-b"})));
+}
+
 TEST(round_trip, unicode_edge_cases_are_accepted) {
   // The largest code points of each length, U+FFFD, the last before the surrogates, the first after, a NUL.
   for (std::string s : {"\x7F"s, "\xDF\xBF"s, "\xEF\xBF\xBF"s, "\xF4\x8F\xBF\xBF"s, "\xEF\xBF\xBD"s,

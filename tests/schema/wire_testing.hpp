@@ -47,6 +47,8 @@ inline auto fields(const session_handoff& v) {
   return std::tie(v.connection_id, v.token, v.user_id, v.protocol, v.connection_info, v.groups,
                   v.next_outbound_sequence, v.last_inbound_sequence, v.unacknowledged);
 }
+inline auto fields(const session_moved& v) { return std::tie(v.connection_id, v.token, v.to_tag, v.to_node); }
+inline auto fields(const move_marker& v) { return std::tie(v.connection_id, v.step, v.node); }
 
 template <class T, class = decltype(fields(std::declval<const T&>()))>
 bool operator==(const T& a, const T& b) {
@@ -77,11 +79,14 @@ ACTORHUB_WIRE_PRINT(presence_query)
 ACTORHUB_WIRE_PRINT(presence_answer)
 ACTORHUB_WIRE_PRINT(credit)
 ACTORHUB_WIRE_PRINT(session_handoff)
+ACTORHUB_WIRE_PRINT(session_moved)
+ACTORHUB_WIRE_PRINT(move_marker)
 #undef ACTORHUB_WIRE_PRINT
 inline void PrintTo(target_kind v, std::ostream* os) { *os << "target_kind(" << int(v) << ")"; }
 inline void PrintTo(directory_kind v, std::ostream* os) { *os << "directory_kind(" << int(v) << ")"; }
 inline void PrintTo(result_status v, std::ostream* os) { *os << "result_status(" << int(v) << ")"; }
 inline void PrintTo(presence_kind v, std::ostream* os) { *os << "presence_kind(" << int(v) << ")"; }
+inline void PrintTo(move_step v, std::ostream* os) { *os << "move_step(" << int(v) << ")"; }
 
 }  // namespace actorhub::wire
 
@@ -120,6 +125,8 @@ inline const std::vector<named_decoder>& all_decoders() {
       {"presence_answer", reencoder(&decode_presence_answer)},
       {"credit", reencoder(&decode_credit)},
       {"session_handoff", reencoder(&decode_session_handoff)},
+      {"session_moved", reencoder(&decode_session_moved)},
+      {"move_marker", reencoder(&decode_move_marker)},
   };
   return decoders;
 }
