@@ -8,7 +8,8 @@
 // Between two nodes the messages of one hub travel on one ordered channel (router to router), so a sender's
 // messages reach each recipient in the order they were sent, whatever their target kinds. The channel is
 // bounded: at most `window_bytes` unacknowledged and as much again waiting; a node that cannot keep up beyond
-// that is reported to the node actor, which drops it from the cluster (its clients reconnect elsewhere).
+// that is reported to the node actor, which drops it from the cluster; its clients stay connected, what was sent
+// to it while it is out is lost for them, and it is re-admitted within about a second (docs/cluster.md).
 //
 // Remote messages are accepted only from the routers of admitted members (the node actor tells this router
 // who they are); anything else is dropped. Internal.
