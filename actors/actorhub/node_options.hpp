@@ -71,6 +71,9 @@ struct service_options {
   std::chrono::seconds token_lifetime{3600};  // `exp` of the redirect token (at most 1 h)
   std::chrono::milliseconds heartbeat{1000};        // on the link
   std::chrono::milliseconds failure_timeout{3000};  // a gateway silent this long is lost
+  // --service-tls-cert/--service-tls-key/--service-tls-ca: the link on TLS (PEM files). Both ends present a
+  // certificate and verify the other's against the CA file ("": the certificate file itself), see docs/hosted.md.
+  std::string tls_cert, tls_key, tls_ca;
 
   bool enabled() const noexcept { return !gateway.empty(); }
 };
@@ -85,6 +88,9 @@ struct gateway_options {
   std::string public_url;
   std::chrono::milliseconds heartbeat{1000};        // on app-server links
   std::chrono::milliseconds failure_timeout{3000};  // an app server silent this long is lost (its clients closed)
+  // --server-tls-cert/--server-tls-key/--server-tls-ca: app-server links on TLS (PEM files); the CA file ("": the
+  // certificate file itself) verifies the certificates app servers present.
+  std::string tls_cert, tls_key, tls_ca;
 
   bool enabled() const noexcept { return server_port.has_value(); }
 };

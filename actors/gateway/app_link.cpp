@@ -6,6 +6,7 @@
 #include <caf/actor_cast.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -174,7 +175,7 @@ void dial(link_pointer self) {
                                          " (" + why + "); retrying");
     schedule_dial(self);
   };
-  auto mm = self->system().middleman().actor_handle();
+  auto mm = st.cfg.tls ? self->system().openssl_manager().actor_handle() : self->system().middleman().actor_handle();
   self->request(mm, std::chrono::seconds(5), caf::connect_atom::value, st.cfg.gateway.host, st.cfg.gateway.port)
       .then(
           [=](const caf::node_id&, caf::strong_actor_ptr& ptr, std::set<std::string>&) {

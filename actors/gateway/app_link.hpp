@@ -63,6 +63,7 @@ struct link_settings {
   std::string name;
   std::string key;
   host_port gateway;
+  bool tls = false;  // dial through CAF's openssl module (configured by the deployment)
   std::chrono::milliseconds retry{200};
   std::chrono::milliseconds max_retry{3000};
   std::size_t max_message_size = 32 * 1024;

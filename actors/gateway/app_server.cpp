@@ -15,6 +15,7 @@
 #include <caf/send.hpp>
 
 #include <actorhub/host_port.hpp>
+#include "actors/cluster/link_tls.hpp"
 #include "actors/gateway/app_link.hpp"
 #include "actors/gateway/link.hpp"
 #include "actors/hub_host.hpp"
@@ -60,6 +61,7 @@ class app_server final : public deployment {
     cfg.set("middleman.heartbeat-interval", caf::timespan{opts_.heartbeat});
     cfg.set("middleman.connection-timeout", caf::timespan{opts_.failure_timeout});
     cfg.set("middleman.app-identifiers", std::vector<std::string>{"actorhub-gateway-v1"});
+    if (tls().enabled()) cluster::configure_link_tls(cfg, tls());
   }
 
   void prepare(server_options&) override {}
@@ -85,6 +87,10 @@ class app_server final : public deployment {
     if (services_.options->http.access_key.empty()) {
       if (what) *what = "service " + opts_.gateway + " (an app server needs --access-key)";
       return std::make_error_code(std::errc::permission_denied);
+    }
+    if (auto e = cluster::link_tls_error(tls()); !e.empty()) {
+      if (what) *what = "service " + opts_.gateway + " (" + e + ")";
+      return std::make_error_code(std::errc::invalid_argument);
     }
     ensure_link();
     caf::anon_send(link_, gateway::l_dial_atom::value);
@@ -122,6 +128,8 @@ class app_server final : public deployment {
   }
 
  private:
+  cluster::link_tls_files tls() const { return {opts_.tls_cert, opts_.tls_key, opts_.tls_ca}; }
+
   void ensure_link() {
     if (link_) return;
     gateway::link_settings ls;
@@ -129,6 +137,7 @@ class app_server final : public deployment {
     ls.name = services_.options->name;
     ls.key = services_.options->http.access_key;
     ls.gateway = gateway_;
+    ls.tls = tls().enabled();
     ls.retry = opts_.retry;
     ls.max_retry = opts_.max_retry;
     ls.max_message_size = services_.options->http.max_message_size;

@@ -8,9 +8,11 @@
 #include <boost/json.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/publish.hpp>
 #include <caf/send.hpp>
 
 #include <actorhub/host_port.hpp>
+#include "actors/cluster/link_tls.hpp"
 #include "actors/gateway/client_endpoint.hpp"
 #include "actors/gateway/gateway_actor.hpp"
 #include "actors/gateway/rest_api.hpp"
@@ -38,6 +40,9 @@ class gateway_deployment final : public deployment {
     cfg.set("middleman.heartbeat-interval", caf::timespan{opts_.heartbeat});
     cfg.set("middleman.connection-timeout", caf::timespan{opts_.failure_timeout});
     cfg.set("middleman.app-identifiers", std::vector<std::string>{"actorhub-gateway-v1"});
+    // App-server links on TLS: the gateway presents its certificate and admits only app servers whose
+    // certificate the CA file verifies (then they still prove the access key).
+    if (tls().enabled()) cluster::configure_link_tls(cfg, tls());
   }
 
   void prepare(server_options&) override {}
@@ -75,7 +80,13 @@ class gateway_deployment final : public deployment {
       if (what) *what = "server port " + where + " (a gateway needs --access-key)";
       return std::make_error_code(std::errc::permission_denied);
     }
-    auto port = services_.system->middleman().publish(actor_, *opts_.server_port, opts_.server_bind.c_str(), true);
+    if (auto e = cluster::link_tls_error(tls()); !e.empty()) {
+      if (what) *what = "server port " + where + " (" + e + ")";
+      return std::make_error_code(std::errc::invalid_argument);
+    }
+    auto port = tls().enabled()
+                    ? caf::openssl::publish(actor_, *opts_.server_port, opts_.server_bind.c_str(), true)
+                    : services_.system->middleman().publish(actor_, *opts_.server_port, opts_.server_bind.c_str(), true);
     if (!port) {
       if (what) *what = "server port " + where;
       return std::make_error_code(std::errc::address_in_use);
@@ -95,6 +106,8 @@ class gateway_deployment final : public deployment {
   }
 
  private:
+  cluster::link_tls_files tls() const { return {opts_.tls_cert, opts_.tls_key, opts_.tls_ca}; }
+
   void set_base(std::uint16_t port) {
     if (!opts_.public_url.empty()) {
       *client_base_ = opts_.public_url;

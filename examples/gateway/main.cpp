@@ -3,6 +3,7 @@
 //
 //   actorhub-gateway --http 127.0.0.1:8080 --server-port 8090 --access-key KEY [--metrics 127.0.0.1:9100]
 //                    [--server-bind ADDRESS] [--public-url http://host:port] [--io-threads N]
+//                    [--server-tls-cert FILE --server-tls-key FILE [--server-tls-ca FILE]]
 #include <iostream>
 #include <map>
 #include <set>
@@ -17,7 +18,7 @@ namespace {
 const char* usage() {
   return "usage: actorhub-gateway --http HOST:PORT --server-port PORT --access-key KEY [--metrics HOST:PORT]\n"
          "                        [--server-bind ADDRESS] [--public-url http://HOST:PORT] [--io-threads N]\n"
-         "                        [--name NAME]\n";
+         "                        [--name NAME] [--server-tls-cert FILE --server-tls-key FILE [--server-tls-ca FILE]]\n";
 }
 
 bool parse_port(const std::string& v, std::uint16_t& out) {
@@ -35,7 +36,8 @@ bool parse_port(const std::string& v, std::uint16_t& out) {
 // Returns "" or the one line of error.
 std::string parse(const std::vector<std::string>& args, actorhub::node_options& o, bool& help) {
   static const std::set<std::string> known{"--http",        "--server-port", "--access-key", "--metrics",
-                                           "--server-bind", "--public-url",  "--io-threads", "--name"};
+                                           "--server-bind", "--public-url",  "--io-threads", "--name",
+                                           "--server-tls-cert", "--server-tls-key", "--server-tls-ca"};
   std::set<std::string> seen;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string flag = args[i], v;
@@ -85,12 +87,19 @@ std::string parse(const std::vector<std::string>& args, actorhub::node_options& 
     } else if (flag == "--name") {
       if (v.empty()) return "--name must not be empty";
       o.name = v;
+    } else if (flag == "--server-tls-cert" || flag == "--server-tls-key" || flag == "--server-tls-ca") {
+      if (v.empty()) return flag + " must name a file";
+      (flag == "--server-tls-cert" ? o.gateway.tls_cert : flag == "--server-tls-key" ? o.gateway.tls_key
+                                                                                     : o.gateway.tls_ca) = v;
     }
   }
   if (help) return {};
   if (!seen.count("--http")) return "missing required flag --http HOST:PORT";
   if (!seen.count("--server-port")) return "missing required flag --server-port PORT";
   if (!seen.count("--access-key")) return "missing required flag --access-key KEY";
+  if (seen.count("--server-tls-cert") != seen.count("--server-tls-key") ||
+      (seen.count("--server-tls-ca") && !seen.count("--server-tls-cert")))
+    return "--server-tls-cert and --server-tls-key go together (--server-tls-ca needs both)";
   return {};
 }
 
@@ -116,7 +125,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::cout << "actorhub-gateway serving clients at http://" << o.http.address << ":" << gateway.http().port()
-              << ", app servers at " << o.gateway.server_bind << ":" << *o.gateway.server_port << std::endl;
+              << ", app servers at " << (o.gateway.tls_cert.empty() ? "" : "tls://") << o.gateway.server_bind << ":" << *o.gateway.server_port << std::endl;
     return gateway.run();
   } catch (const std::exception& e) {
     std::cerr << "actorhub-gateway: " << e.what() << std::endl;
