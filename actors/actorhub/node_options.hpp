@@ -66,6 +66,9 @@ struct cluster_options {
 // redirect tokens.
 struct service_options {
   std::string gateway;  // --service HOST:PORT: the gateway's --server-port
+  // More gateways of the same cluster (--service repeated): after a failed dial or a lost link the next one in
+  // turn is dialled, so an app server whose gateway died links to another.
+  std::vector<std::string> more_gateways;
   std::chrono::milliseconds retry{200};       // first re-dial after the link is lost (doubles up to max_retry)
   std::chrono::milliseconds max_retry{3000};
   std::chrono::seconds token_lifetime{3600};  // `exp` of the redirect token (at most 1 h)

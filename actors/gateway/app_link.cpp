@@ -88,6 +88,7 @@ struct link_state {
   bool dialing = false;
   bool stopping = false;
   std::chrono::milliseconds backoff{0};
+  std::size_t attempts = 0;  // dials so far: which of cfg.gateways the next one tries
   std::unordered_map<std::string, hosted> conns;
   std::uint64_t next_id = 1;
   std::map<std::uint64_t, caf::response_promise> acks;        // group changes -> ok_atom
@@ -169,6 +170,7 @@ void dial(link_pointer self) {
   auto& st = self->state;
   if (st.dialing || linked(self) || st.stopping) return;
   st.dialing = true;
+  if (!st.cfg.gateways.empty()) st.cfg.gateway = st.cfg.gateways[st.attempts++ % st.cfg.gateways.size()];
   auto fail = [self](const std::string& why) {
     self->state.dialing = false;
     log::once("gateway-dial-" + why, "app server: cannot link to the gateway at " + self->state.cfg.gateway.text() +

@@ -54,6 +54,8 @@ class app_server final : public deployment {
       : services_(s), opts_(s.options->service), shared_(std::make_shared<gateway::link_shared>()) {
     server_id_ = s.options->name + "." + random_id();
     if (auto gw = parse_host_port(opts_.gateway)) gateway_ = *gw;
+    for (auto& g : opts_.more_gateways)
+      if (auto gw = parse_host_port(g)) more_.push_back(*gw);
   }
 
   void configure(caf::actor_system_config& cfg) override {
@@ -137,6 +139,10 @@ class app_server final : public deployment {
     ls.name = services_.options->name;
     ls.key = services_.options->http.access_key;
     ls.gateway = gateway_;
+    if (!more_.empty()) {
+      ls.gateways.push_back(gateway_);
+      ls.gateways.insert(ls.gateways.end(), more_.begin(), more_.end());
+    }
     ls.tls = tls().enabled();
     ls.retry = opts_.retry;
     ls.max_retry = opts_.max_retry;
@@ -185,6 +191,7 @@ class app_server final : public deployment {
   std::shared_ptr<gateway::link_shared> shared_;
   std::string server_id_;
   host_port gateway_;
+  std::vector<host_port> more_;  // other gateways of the cluster, tried in turn
   caf::actor link_;
 };
 

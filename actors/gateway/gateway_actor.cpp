@@ -2,6 +2,7 @@
 #include "actors/gateway/gateway_actor.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <unordered_map>
 
 #include <caf/actor_cast.hpp>
@@ -10,10 +11,12 @@
 #include <caf/stateful_actor.hpp>
 #include <prometheus/gauge.h>
 
+#include "actors/cluster/cluster_router.hpp"
 #include "actors/cluster/key_proof.hpp"
 #include "actors/gateway/link.hpp"
 #include "actors/routing/hub_registry.hpp"
 #include "monitoring/gateway_metrics.hpp"
+#include "net/hub_protocol.hpp"
 #include "monitoring/log.hpp"
 #include "schema/gateway_wire.hpp"
 
@@ -95,8 +98,15 @@ struct relay {
   std::string target_server;
 };
 
+// Another gateway of the cluster (admitted by the node actor, which proved the cluster key).
+struct peer_rec {
+  std::uint64_t incarnation = 0;
+  caf::actor gateway;
+};
+
 struct gateway_state {
   gateway_settings cfg;
+  std::map<std::string, peer_rec> peers;  // by member name
   std::map<caf::actor_addr, pending_hello> pending;
   std::map<caf::actor_addr, server_rec> servers;
   std::unordered_map<std::string, client_rec> clients;
@@ -135,6 +145,20 @@ void publish_count(gateway_pointer self) {
 void to_server(gateway_pointer self, const caf::actor& link, std::string bytes) {
   self->send(link, gw_atom::value, std::move(bytes));
   if (auto* m = self->state.cfg.metrics) m->to_server();
+}
+
+// A delivery for every other gateway of the cluster: the same bytes to each (encoded once); each fans out to its
+// own clients. One ordered channel per pair of gateway actors keeps a sender's order.
+void to_peers(gateway_pointer self, const std::string& bytes) {
+  for (auto& [name, p] : self->state.peers) self->send(p.gateway, g_peer_atom::value, bytes);
+}
+
+bool from_peer(gateway_pointer self) {
+  auto& s = self->current_sender();
+  if (!s || s->node() == self->node()) return false;
+  for (auto& [name, p] : self->state.peers)
+    if (p.gateway.address() == s->address()) return true;
+  return false;
 }
 
 void fail_relay(gateway_pointer self, const relay& r, wire::result_status status, std::string text) {
@@ -315,6 +339,47 @@ wire::presence_answer answer(gateway_pointer self, const gwire::presence_query& 
   return a;
 }
 
+// Answers `q` for the whole cluster of gateways: this gateway's registry, merged with each peer's answer (a peer
+// that does not answer within 2 s counts as having nobody). `done` runs in this actor.
+void presence_everywhere(gateway_pointer self, const gwire::presence_query& q,
+                         std::function<void(wire::presence_answer)> done) {
+  auto mine = answer(self, q);
+  auto& peers = self->state.peers;
+  if (peers.empty()) return done(std::move(mine));
+  struct fan_in {
+    wire::presence_answer acc;
+    std::set<std::string> names;
+    std::size_t left = 0;
+    wire::presence_kind kind;
+    std::function<void(wire::presence_answer)> done;
+  };
+  auto f = std::make_shared<fan_in>();
+  f->kind = q.query.kind;
+  f->acc = std::move(mine);
+  f->names.insert(f->acc.names.begin(), f->acc.names.end());
+  f->left = peers.size();
+  f->done = std::move(done);
+  auto finish = [f] {
+    if (--f->left != 0) return;
+    f->acc.names.assign(f->names.begin(), f->names.end());  // sorted, each once
+    f->done(std::move(f->acc));
+  };
+  auto bytes = gwire::encode(gwire::presence_query{0, q.hub, q.query});
+  for (auto& [name, p] : peers)
+    self->request(p.gateway, std::chrono::seconds(2), g_peer_presence_atom::value, bytes)
+        .then(
+            [f, finish](const std::string& reply) {
+              auto m = gwire::decode(reply);
+              if (auto* a = m ? std::get_if<gwire::presence_answer>(&*m) : nullptr) {
+                f->names.insert(a->answer.names.begin(), a->answer.names.end());
+                f->acc.count += a->answer.count;
+                f->acc.found = f->acc.found || a->answer.found;
+              }
+              finish();
+            },
+            [finish](caf::error&) { finish(); });
+}
+
 void on_traffic(gateway_pointer self, std::string& bytes) {
   auto* srv = sender_server(self);
   if (!srv) return;
@@ -327,7 +392,10 @@ void on_traffic(gateway_pointer self, std::string& bytes) {
   }
   auto& st = self->state;
   if (auto* d = std::get_if<gwire::connection_data>(&*m)) return deliver_record(self, *srv, *d);
-  if (auto* d = std::get_if<gwire::hub_delivery>(&*m)) return fan_out(self, *d);
+  if (auto* d = std::get_if<gwire::hub_delivery>(&*m)) {
+    if (!st.peers.empty()) to_peers(self, bytes);
+    return fan_out(self, *d);
+  }
   if (auto* c = std::get_if<gwire::close_connection>(&*m)) return close_client(self, *srv, *c);
   if (auto* g = std::get_if<gwire::group_change>(&*m)) {
     if (auto h = st.hubs.find(g->hub); h != st.hubs.end())
@@ -340,8 +408,13 @@ void on_traffic(gateway_pointer self, std::string& bytes) {
   }
   if (auto* inv = std::get_if<gwire::client_invocation>(&*m)) return relay_invocation(self, *srv, *inv);
   if (auto* r = std::get_if<gwire::client_result>(&*m)) return relay_result(self, *srv, *r);
-  if (auto* q = std::get_if<gwire::presence_query>(&*m))
-    return to_server(self, srv->slot->link, gwire::encode(gwire::presence_answer{q->id, answer(self, *q)}));
+  if (auto* q = std::get_if<gwire::presence_query>(&*m)) {
+    auto link = srv->slot->link;
+    auto id = q->id;
+    return presence_everywhere(self, *q, [self, link, id](wire::presence_answer a) {
+      to_server(self, link, gwire::encode(gwire::presence_answer{id, std::move(a)}));
+    });
+  }
   if (std::get_if<gwire::draining>(&*m)) {
     srv->slot->draining = true;
     log::info("gateway: app server '" + srv->slot->name + "' is draining; no new clients go to it");
@@ -359,6 +432,21 @@ http_response status_only(int status) {
   return r;
 }
 
+// A REST send as the delivery other gateways fan out (encoded once for all of them).
+std::string delivery_bytes(const rest_call& c) {
+  gwire::hub_delivery d;
+  d.hub = c.hub;
+  d.delivery.kind = c.target.what == send_target::kind::all           ? wire::target_kind::all
+                    : c.target.what == send_target::kind::connections ? wire::target_kind::connections
+                    : c.target.what == send_target::kind::users       ? wire::target_kind::users
+                                                                      : wire::target_kind::groups;
+  d.delivery.names = c.target.names;
+  d.delivery.excluded = c.target.excluded;
+  d.delivery.payloads.push_back({"json", *c.message->bytes(json_protocol())});
+  d.delivery.payloads.push_back({"messagepack", *c.message->bytes(messagepack_protocol())});
+  return gwire::encode(d);
+}
+
 void on_rest(gateway_pointer self, rest_call& c) {
   auto& st = self->state;
   auto h = st.hubs.find(c.hub);
@@ -366,6 +454,7 @@ void on_rest(gateway_pointer self, rest_call& c) {
   int status = 200;
   switch (c.what) {
     case rest_call::op::send:
+      if (!st.peers.empty()) to_peers(self, delivery_bytes(c));
       if (reg) routing::fan_out(*reg, c.target, c.message);
       status = 202;
       break;
@@ -381,11 +470,21 @@ void on_rest(gateway_pointer self, rest_call& c) {
       status = reg && reg->contains(c.connection_id) ? 200 : 404;
       break;
     case rest_call::op::user_exists:
-      status = reg && reg->has_user(c.user) ? 200 : 404;
-      break;
-    case rest_call::op::group_exists:
-      status = reg && reg->has_group(c.group) ? 200 : 404;
-      break;
+    case rest_call::op::group_exists: {
+      // Asked of every gateway of the cluster.
+      gwire::presence_query q;
+      q.hub = c.hub;
+      q.query.kind = c.what == rest_call::op::user_exists ? wire::presence_kind::user_online
+                                                          : wire::presence_kind::group_connections;
+      q.query.name = c.what == rest_call::op::user_exists ? c.user : c.group;
+      auto respond = std::move(c.respond);
+      auto* metrics = st.cfg.metrics;
+      return presence_everywhere(self, q, [respond, metrics](wire::presence_answer a) {
+        int s = a.found || !a.names.empty() ? 200 : 404;
+        if (metrics) metrics->rest(s);
+        if (respond) respond(status_only(s));
+      });
+    }
     case rest_call::op::close_connection: {
       auto i = st.clients.find(c.connection_id);
       if (i == st.clients.end() || i->second.hub != c.hub) {
@@ -446,6 +545,35 @@ caf::behavior gateway_behavior(gateway_pointer self, gateway_settings cfg) {
       [=](shutdown_atom) {
         if (!from_local(self)) return;
         self->quit(caf::exit_reason::user_shutdown);
+      },
+      // -- other gateways of the cluster (docs/hosted.md "Several gateways") --------------------------------------
+      [=](cluster::peer_up_atom, cluster::peer_info& p) {
+        if (!from_local(self) || !p.router) return;
+        auto& rec = self->state.peers[p.name];
+        rec.incarnation = p.incarnation;
+        rec.gateway = p.router;
+        log::info("gateway: gateway '" + p.name + "' joined; " + std::to_string(self->state.peers.size() + 1) +
+                  " gateway(s)");
+      },
+      [=](cluster::peer_down_atom, const std::string& name, std::uint64_t incarnation) {
+        if (!from_local(self)) return;
+        auto i = self->state.peers.find(name);
+        if (i == self->state.peers.end() || i->second.incarnation != incarnation) return;
+        self->state.peers.erase(i);
+      },
+      [=](g_peer_presence_atom, const std::string& bytes) -> std::string {
+        if (!from_peer(self)) return {};
+        auto m = gwire::decode(bytes);
+        auto* q = m ? std::get_if<gwire::presence_query>(&*m) : nullptr;
+        if (!q) return {};
+        return gwire::encode(gwire::presence_answer{q->id, answer(self, *q)});
+      },
+      [=](g_peer_atom, const std::string& bytes) {
+        if (!from_peer(self)) return;
+        auto m = gwire::decode(bytes);
+        auto* d = m ? std::get_if<gwire::hub_delivery>(&*m) : nullptr;
+        if (!d) return;
+        fan_out(self, *d);
       },
   };
 }

@@ -76,6 +76,15 @@ using g_attach_atom = caf::atom_constant<caf::atom("g_attach")>;
 using g_detach_atom = caf::atom_constant<caf::atom("g_detach")>;
 using g_rest_atom = caf::atom_constant<caf::atom("g_rest")>;
 using g_hello_atom = caf::atom_constant<caf::atom("g_hello")>;
+// A delivery forwarded by another gateway of the cluster (gateway_wire hub_delivery bytes): fanned out to this
+// gateway's own clients only.
+using g_peer_atom = caf::atom_constant<caf::atom("g_peer")>;
+// A presence question from another gateway (gateway_wire presence_query bytes) -> its presence_answer bytes,
+// for this gateway's own clients.
+using g_peer_presence_atom = caf::atom_constant<caf::atom("g_ppres")>;
+// The pseudo hub under which gateways announce their gateway actors to each other through the cluster's node
+// actor (as cluster routers announce theirs per hub).
+inline constexpr const char* peers_hub = "$gateways";
 
 // A client connection the gateway now holds; `server` null: serverless.
 struct client_attach {

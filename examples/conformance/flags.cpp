@@ -195,9 +195,9 @@ const std::map<std::string, flag_spec>& table() {
                             return {};
                           }}},
       // -- hosted mode (docs/hosted.md) --
-      {"--service", {false, [](const std::string& v, node_options& o) -> std::string {
+      {"--service", {true, [](const std::string& v, node_options& o) -> std::string {
                        if (!actorhub::parse_host_port(v)) return bad("--service", v, "HOST:PORT");
-                       o.service.gateway = v;
+                       (o.service.gateway.empty() ? o.service.gateway : o.service.more_gateways.emplace_back()) = v;
                        return {};
                      }}},
       {"--service-tls-cert", {false, [](const std::string& v, node_options& o) -> std::string {
@@ -231,7 +231,8 @@ const char* usage() {
          "                       [--tls-cert FILE --tls-key FILE] [--cors-origin ORIGIN]...\n"
          "  cluster:             [--node PORT] [--node-bind ADDRESS] [--advertise HOST:PORT] [--join HOST:PORT]...\n"
          "                       [--cluster-key KEY] [--node-tls-cert FILE --node-tls-key FILE]\n"
-         "  hosted mode:         [--service HOST:PORT --access-key KEY]  (app server behind actorhub-gateway)\n"
+         "  hosted mode:         [--service HOST:PORT]... --access-key KEY  (app server behind actorhub-gateway; more\n"
+         "                       --service values: other gateways of its cluster, tried in turn)\n"
          "                       [--service-tls-cert FILE --service-tls-key FILE [--service-tls-ca FILE]]\n";
 }
 
