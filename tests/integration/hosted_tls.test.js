@@ -3,7 +3,8 @@
 // --server-tls-key publishes its gateway actor through CAF's openssl module, an app server with
 // --service-tls-cert/--service-tls-key links to it and its clients' echo works; an app server dialing in plain
 // text, or with a certificate the gateway does not trust, is refused while the gateway keeps serving; bad files
-// are refused at start with one line. Certificates are made here with Debian's openssl. Ports 30000-30999.
+// are refused at start with one line; two gateways clustered use the same files for their own links.
+// Certificates are made here with Debian's openssl. Ports 30000-30999.
 const { test, before, after } = require('node:test');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -80,6 +81,25 @@ test('an app server whose certificate the gateway does not trust is refused', as
   await (await echoWorks('still')).stop();
   other.proc.kill('SIGKILL');
   await other.exited;
+});
+
+test('two gateways clustered over TLS (the --server-tls-* files) forward sends to each other', async () => {
+  const tls = ['--server-tls-cert', link.cert, '--server-tls-key', link.key];
+  const n1 = await port(), n2 = await port();
+  const ga = await g.startGateway({ port, name: 'tls-ga', extra: [...tls, '--name', `tls-ga-${process.pid}`,
+    '--node', String(n1), '--cluster-key', 'ck'] });
+  const gb = await g.startGateway({ port, name: 'tls-gb', extra: [...tls, '--name', `tls-gb-${process.pid}`,
+    '--node', String(n2), '--cluster-key', 'ck', '--join', `127.0.0.1:${n1}`] });
+  const members = async (x) => JSON.parse((await h.request('GET', `${x.base}/healthz`)).text).members;
+  await h.eventually(async () => (await members(ga)) === 2 && (await members(gb)) === 2, 15000, 'two TLS gateways');
+  const onB = await g.startApp(gb, `tls-app-b-${process.pid}`,
+    { port, extra: ['--service-tls-cert', link.cert, '--service-tls-key', link.key] });
+  const c = await g.client({ app: onB, user: 'across' });
+  const r = await g.rest(ga, 'POST', '/api/v1/hubs/testhub/users/across', { body: { target: 'Send', arguments: ['via-ga'] } });
+  assert.equal(r.status, 202);
+  await h.eventually(() => c.received.includes('via-ga'), 5000, 'REST send at the other gateway');
+  await c.stop();
+  for (const p of [onB, gb, ga]) { p.proc.kill('SIGKILL'); await p.exited; }
 });
 
 test('bad TLS files are refused at start with one line', async () => {
