@@ -15,6 +15,7 @@
 #include "actors/cluster/key_proof.hpp"
 #include "actors/gateway/link.hpp"
 #include "actors/routing/hub_registry.hpp"
+#include <caf/spawn_options.hpp>
 #include "monitoring/gateway_metrics.hpp"
 #include "net/hub_protocol.hpp"
 #include "monitoring/log.hpp"
@@ -93,8 +94,9 @@ struct pending_hello {
 
 // A client result asked by one app server of a connection another one hosts: relayed under our own id.
 struct relay {
-  caf::actor origin;
+  caf::actor origin;  // the asking app server's outbox
   std::uint64_t origin_id = 0;
+  std::string origin_server;
   std::string target_server;
 };
 
@@ -103,6 +105,32 @@ struct peer_rec {
   std::uint64_t incarnation = 0;
   caf::actor gateway;
 };
+
+// What the gateway and the I/O threads send an app server, coalesced (link.hpp) and sent as from the gateway
+// actor, which is the only sender the app server accepts.
+struct outbox_state {
+  outbox box;
+  caf::actor gateway;
+  caf::actor link;
+  static inline const char* name = "actorhub.gateway_outbox";
+};
+
+void flush(caf::stateful_actor<outbox_state>* self) {
+  auto& st = self->state;
+  if (!st.box.empty()) caf::send_as(st.gateway, st.link, gw_atom::value, st.box.take());
+}
+
+caf::behavior outbox_behavior(caf::stateful_actor<outbox_state>* self, caf::actor gateway, caf::actor link) {
+  self->state.gateway = std::move(gateway);
+  self->state.link = std::move(link);
+  return {
+      [=](out_atom, std::string& bytes) {
+        if (self->state.box.add(std::move(bytes))) self->send(self, flush_atom::value);
+        else if (self->state.box.full()) flush(self);
+      },
+      [=](flush_atom) { flush(self); },
+  };
+}
 
 struct gateway_state {
   gateway_settings cfg;
@@ -142,8 +170,8 @@ void publish_count(gateway_pointer self) {
   if (self->state.cfg.app_servers) self->state.cfg.app_servers->Set(static_cast<double>(n));
 }
 
-void to_server(gateway_pointer self, const caf::actor& link, std::string bytes) {
-  self->send(link, gw_atom::value, std::move(bytes));
+void to_server(gateway_pointer self, const caf::actor& outbox, std::string bytes) {
+  self->send(outbox, out_atom::value, std::move(bytes));
   if (auto* m = self->state.cfg.metrics) m->to_server();
 }
 
@@ -185,12 +213,15 @@ void drop_server(gateway_pointer self, const caf::actor_addr& addr, const std::s
     if (r->second.target_server == rec.slot->id) {
       fail_relay(self, r->second, wire::result_status::disconnected, "The connection's app server went away.");
       r = st.relays.erase(r);
-    } else if (r->second.origin.address() == addr) {
+    } else if (r->second.origin_server == rec.slot->id) {
       r = st.relays.erase(r);
     } else {
       ++r;
     }
   }
+  // Linked so that it ends with the gateway actor; unlinked first so that its end does not end the gateway actor.
+  self->unlink_from(rec.slot->outbox);
+  caf::anon_send_exit(rec.slot->outbox, caf::exit_reason::user_shutdown);
   log::warning("gateway: app server '" + rec.slot->name + "' left (" + why + "); its " +
                std::to_string(rec.clients.size()) + " client(s) were told to reconnect; " +
                std::to_string(st.servers.size()) + " app server(s) linked");
@@ -234,6 +265,7 @@ std::string on_handshake(gateway_pointer self, const std::string& bytes) {
     slot->id = in.hello.server_id;
     slot->name = in.hello.name;
     slot->link = caf::actor_cast<caf::actor>(sender);
+    slot->outbox = self->spawn<caf::linked>(outbox_behavior, caf::actor_cast<caf::actor>(self), slot->link);
     if (st.cfg.metrics) slot->gauge = &st.cfg.metrics->clients(slot->name);
     st.servers[addr].slot = slot;
     st.cfg.directory->put(slot);
@@ -293,18 +325,18 @@ void relay_invocation(gateway_pointer self, server_rec& srv, gwire::client_invoc
     gwire::client_result out{inv.id, wire::client_result{wire::result_status::no_connection, {},
                                                          "Connection '" + inv.invocation.connection_id +
                                                              "' does not exist."}};
-    return to_server(self, srv.slot->link, gwire::encode(out));
+    return to_server(self, srv.slot->outbox, gwire::encode(out));
   }
   if (!i->second.server) {
     gwire::client_result out{inv.id, wire::client_result{wire::result_status::error, {},
                                                          "The connection is serverless: it has no app server "
                                                          "to answer client results."}};
-    return to_server(self, srv.slot->link, gwire::encode(out));
+    return to_server(self, srv.slot->outbox, gwire::encode(out));
   }
   auto id = st.next_id++;
-  st.relays[id] = relay{srv.slot->link, inv.id, i->second.server->id};
+  st.relays[id] = relay{srv.slot->outbox, inv.id, srv.slot->id, i->second.server->id};
   inv.id = id;
-  to_server(self, i->second.server->link, gwire::encode(inv));
+  to_server(self, i->second.server->outbox, gwire::encode(inv));
 }
 
 void relay_result(gateway_pointer self, server_rec& srv, gwire::client_result& r) {
@@ -379,17 +411,26 @@ void presence_everywhere(gateway_pointer self, const gwire::presence_query& q,
             },
             [finish](caf::error&) { finish(); });
 }
+void apply(gateway_pointer self, server_rec* srv, std::string& bytes, bool nested);
 
 void on_traffic(gateway_pointer self, std::string& bytes) {
   auto* srv = sender_server(self);
   if (!srv) return;
-  if (auto* m = self->state.cfg.metrics) m->from_server();
+  apply(self, srv, bytes, false);
+}
+
+void apply(gateway_pointer self, server_rec* srv, std::string& bytes, bool nested) {
   auto m = gwire::decode(bytes);
-  if (!m) {
+  if (!m || (nested && std::holds_alternative<gwire::batch>(*m))) {
     log::once("gateway-malformed-" + srv->slot->id, "gateway: dropped a malformed message from app server '" +
                                                         srv->slot->name + "'");
     return;
   }
+  if (auto* b = std::get_if<gwire::batch>(&*m)) {
+    for (auto& inner : b->messages) apply(self, srv, inner, true);
+    return;
+  }
+  if (auto* mt = self->state.cfg.metrics) mt->from_server();
   auto& st = self->state;
   if (auto* d = std::get_if<gwire::connection_data>(&*m)) return deliver_record(self, *srv, *d);
   if (auto* d = std::get_if<gwire::hub_delivery>(&*m)) {
@@ -400,7 +441,7 @@ void on_traffic(gateway_pointer self, std::string& bytes) {
   if (auto* g = std::get_if<gwire::group_change>(&*m)) {
     if (auto h = st.hubs.find(g->hub); h != st.hubs.end())
       g->join ? h->second->join(g->connection_id, g->group) : h->second->leave(g->connection_id, g->group);
-    return to_server(self, srv->slot->link, gwire::encode(gwire::ack{g->ack_id}));
+    return to_server(self, srv->slot->outbox, gwire::encode(gwire::ack{g->ack_id}));
   }
   if (auto* r = std::get_if<gwire::register_hubs>(&*m)) {
     st.cfg.directory->set_hubs(srv->slot->id, r->hubs);
@@ -409,7 +450,7 @@ void on_traffic(gateway_pointer self, std::string& bytes) {
   if (auto* inv = std::get_if<gwire::client_invocation>(&*m)) return relay_invocation(self, *srv, *inv);
   if (auto* r = std::get_if<gwire::client_result>(&*m)) return relay_result(self, *srv, *r);
   if (auto* q = std::get_if<gwire::presence_query>(&*m)) {
-    auto link = srv->slot->link;
+    auto link = srv->slot->outbox;
     auto id = q->id;
     return presence_everywhere(self, *q, [self, link, id](wire::presence_answer a) {
       to_server(self, link, gwire::encode(gwire::presence_answer{id, std::move(a)}));

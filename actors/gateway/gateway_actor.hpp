@@ -43,7 +43,8 @@ namespace actorhub::gateway {
 struct server_slot {
   std::string id;
   std::string name;
-  caf::actor link;  // the app server's link actor (remote)
+  caf::actor link;    // the app server's link actor (remote)
+  caf::actor outbox;  // everything for the app server goes through it (in order, coalesced; link.hpp)
   std::atomic<std::size_t> clients{0};
   std::atomic<bool> draining{false};
   prometheus::Gauge* gauge = nullptr;  // actorhub_gateway_clients{server}
