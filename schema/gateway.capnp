@@ -37,6 +37,7 @@ struct GatewayMessage {
     presenceAnswer @15 :HubPresenceAnswer;
     flowControl @16 :FlowControl;
     draining @17 :Draining;
+    batch @18 :Batch;
   }
 }
 
@@ -171,4 +172,10 @@ struct FlowControl {
 # app server -> gateway: this server is draining (SIGTERM); route no new clients to it.
 struct Draining {
   serverId @0 :Text;
+}
+
+# Several messages at once, in order (each a GatewayMessage, never a Batch): what one side queued while the link
+# was busy, so the link pays its per-message cost once for all of them.
+struct Batch {
+  messages @0 :List(Data);
 }

@@ -330,6 +330,13 @@ message read_message(s::GatewayMessage::Reader m) {
     }
     case Which::DRAINING:
       return draining{text(m.getDraining().getServerId())};
+    case Which::BATCH: {
+      batch v;
+      auto list = m.getBatch().getMessages();
+      v.messages.reserve(list.size());
+      for (auto d : list) v.messages.push_back(bytes(d));
+      return v;
+    }
     default:
       throw rejected{};  // unset, or a member of a newer version
   }
@@ -480,6 +487,13 @@ std::string encode(const flow_control& v) {
 std::string encode(const draining& v) {
   return encode_message(approx(v.server_id), [&](s::GatewayMessage::Builder m) {
     set_text(v.server_id, [&](auto t) { m.initDraining().setServerId(t); });
+  });
+}
+
+std::string encode(const batch& v) {
+  return encode_message(approx(v.messages), [&](s::GatewayMessage::Builder m) {
+    auto list = m.initBatch().initMessages(static_cast<unsigned>(v.messages.size()));
+    for (unsigned i = 0; i < v.messages.size(); ++i) list.set(i, data(v.messages[i]));
   });
 }
 

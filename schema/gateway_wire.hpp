@@ -131,10 +131,15 @@ struct draining {
   std::string server_id;
 };
 
+// Several encoded messages (none of them a batch), in order.
+struct batch {
+  std::vector<std::string> messages;
+};
+
 // Any of them: what decode() returns. The index follows the union of gateway.capnp (minus `unset`).
 using message = std::variant<server_hello, server_challenge, server_proof, admitted, register_hubs, open_connection,
                              connection_data, close_connection, hub_delivery, group_change, ack, client_invocation,
-                             client_result, presence_query, presence_answer, flow_control, draining>;
+                             client_result, presence_query, presence_answer, flow_control, draining, batch>;
 
 // -- codec -------------------------------------------------------------------------------------------------------
 // Text fields must be UTF-8: encode() writes U+FFFD in place of each byte that is not, and decode() rejects a
@@ -158,6 +163,7 @@ std::string encode(const presence_query&);
 std::string encode(const presence_answer&);
 std::string encode(const flow_control&);
 std::string encode(const draining&);
+std::string encode(const batch&);
 std::string encode(const message&);
 
 std::optional<message> decode(std::string_view bytes) noexcept;

@@ -66,11 +66,17 @@ struct cluster_options {
 // redirect tokens.
 struct service_options {
   std::string gateway;  // --service HOST:PORT: the gateway's --server-port
+  // More gateways of the same cluster (--service repeated): after a failed dial or a lost link the next one in
+  // turn is dialled, so an app server whose gateway died links to another.
+  std::vector<std::string> more_gateways;
   std::chrono::milliseconds retry{200};       // first re-dial after the link is lost (doubles up to max_retry)
   std::chrono::milliseconds max_retry{3000};
   std::chrono::seconds token_lifetime{3600};  // `exp` of the redirect token (at most 1 h)
   std::chrono::milliseconds heartbeat{1000};        // on the link
   std::chrono::milliseconds failure_timeout{3000};  // a gateway silent this long is lost
+  // --service-tls-cert/--service-tls-key/--service-tls-ca: the link on TLS (PEM files). Both ends present a
+  // certificate and verify the other's against the CA file ("": the certificate file itself), see docs/hosted.md.
+  std::string tls_cert, tls_key, tls_ca;
 
   bool enabled() const noexcept { return !gateway.empty(); }
 };
@@ -85,6 +91,9 @@ struct gateway_options {
   std::string public_url;
   std::chrono::milliseconds heartbeat{1000};        // on app-server links
   std::chrono::milliseconds failure_timeout{3000};  // an app server silent this long is lost (its clients closed)
+  // --server-tls-cert/--server-tls-key/--server-tls-ca: app-server links on TLS (PEM files); the CA file ("": the
+  // certificate file itself) verifies the certificates app servers present.
+  std::string tls_cert, tls_key, tls_ca;
 
   bool enabled() const noexcept { return server_port.has_value(); }
 };

@@ -16,6 +16,7 @@
 
 #include <actorhub/host_port.hpp>
 #include "actors/cluster/cluster_router.hpp"
+#include "actors/cluster/link_tls.hpp"
 #include "actors/cluster/member_addresses.hpp"
 #include "actors/cluster/node_actor.hpp"
 #include "actors/hub_host.hpp"
@@ -69,10 +70,7 @@ class cluster_member final : public deployment {
     if (tls()) {
       // Node links on TLS: every member presents this certificate and accepts peers it signed (the usual
       // setup: one cluster certificate, or one CA given as the certificate file's chain).
-      cfg.load<caf::openssl::manager>();
-      cfg.openssl_certificate = opts_.tls_cert;
-      cfg.openssl_key = opts_.tls_key;
-      cfg.openssl_cafile = opts_.tls_cert;
+      cluster::configure_link_tls(cfg, {opts_.tls_cert, opts_.tls_key, {}});
     }
   }
 
@@ -107,6 +105,10 @@ class cluster_member final : public deployment {
     if (!is_loopback_host(opts_.bind) && opts_.key.empty()) {
       if (what) *what = "node " + where + " (a non-loopback --node-bind needs --cluster-key)";
       return std::make_error_code(std::errc::permission_denied);
+    }
+    if (auto e = cluster::link_tls_error({opts_.tls_cert, opts_.tls_key, {}}); !e.empty()) {
+      if (what) *what = "node " + where + " (" + e + ")";
+      return std::make_error_code(std::errc::invalid_argument);
     }
     auto port = tls() ? caf::openssl::publish(node_actor_, *opts_.port, opts_.bind.c_str(), true)
                       : services_.system->middleman().publish(node_actor_, *opts_.port, opts_.bind.c_str(), true);

@@ -6,6 +6,7 @@
 #include <caf/actor_cast.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -33,8 +34,8 @@ std::string lower(std::string s) {
 
 class proxy_connection final : public hub_connection {
  public:
-  proxy_connection(connection_info info, const hub_protocol& protocol, caf::actor link, caf::actor gateway)
-      : info_(std::move(info)), protocol_(protocol), link_(std::move(link)), gateway_(std::move(gateway)) {}
+  proxy_connection(connection_info info, const hub_protocol& protocol, caf::actor link)
+      : info_(std::move(info)), protocol_(protocol), link_(std::move(link)) {}
 
   const connection_info& info() const noexcept override { return info_; }
   const hub_protocol& protocol() const noexcept override { return protocol_; }
@@ -46,7 +47,7 @@ class proxy_connection final : public hub_connection {
     d.connection_id = info_.connection_id;
     d.bytes = *msg->bytes(protocol_);
     d.message_type = static_cast<std::uint8_t>(msg->type());
-    caf::send_as(link_, gateway_, gw_atom::value, gwire::encode(d));
+    caf::anon_send(link_, out_atom::value, gwire::encode(d));
     return true;
   }
 
@@ -57,19 +58,20 @@ class proxy_connection final : public hub_connection {
     c.has_error = error.has_value();
     c.error = error.value_or(std::string());
     c.allow_reconnect = allow_reconnect;
-    caf::send_as(link_, gateway_, gw_atom::value, gwire::encode(c));
+    caf::anon_send(link_, out_atom::value, gwire::encode(c));
   }
 
   // The client is gone (the gateway said so, or the link was lost): nothing more goes to the gateway.
   void gone() { closed_.store(true, std::memory_order_release); }
+  // Closed by the link actor itself (drain), which sends the close: true when it was open.
+  bool mark_closed() { return !closed_.exchange(true); }
 
   std::atomic<std::int64_t>& inflight() { return inflight_; }
 
  private:
   connection_info info_;
   const hub_protocol& protocol_;
-  caf::actor link_;
-  caf::actor gateway_;
+  caf::actor link_;  // everything goes through the link actor: one ordered, coalescing outbox (link.hpp)
   std::atomic<bool> closed_{false};
   std::atomic<std::int64_t> inflight_{0};  // invocations received minus Completions sent (drain waits for 0)
 };
@@ -87,7 +89,9 @@ struct link_state {
   bool dialing = false;
   bool stopping = false;
   std::chrono::milliseconds backoff{0};
+  std::size_t attempts = 0;  // dials so far: which of cfg.gateways the next one tries
   std::unordered_map<std::string, hosted> conns;
+  outbox box;  // what goes to the gateway, coalesced
   std::uint64_t next_id = 1;
   std::map<std::uint64_t, caf::response_promise> acks;        // group changes -> ok_atom
   std::map<std::uint64_t, caf::response_promise> results;     // client results -> client_result
@@ -101,8 +105,18 @@ bool linked(link_pointer self) { return self->state.cfg.shared->linked.load(); }
 
 caf::actor gateway_of(link_pointer self) { return self->state.cfg.shared->current_gateway(); }
 
-void to_gateway(link_pointer self, std::string bytes) {
+void flush(link_pointer self) {
+  auto& box = self->state.box;
+  if (box.empty()) return;
+  auto bytes = box.take();
   if (auto gw = gateway_of(self)) self->send(gw, gw_atom::value, std::move(bytes));
+}
+
+// Queued behind what is already queued (records, deliveries, closes of every connection): one ordered link.
+void to_gateway(link_pointer self, std::string bytes) {
+  if (!linked(self)) return;
+  if (self->state.box.add(std::move(bytes))) self->send(self, flush_atom::value);
+  else if (self->state.box.full()) flush(self);
 }
 
 client_result from_wire(const wire::client_result& w) {
@@ -140,6 +154,7 @@ void link_down(link_pointer self, const std::string& why) {
     std::lock_guard<std::mutex> lk(sh.mu);
     sh.gateway = caf::actor();
   }
+  st.box.clear();
   auto conns = std::move(st.conns);
   st.conns.clear();
   for (auto& [id, h] : conns) {
@@ -168,13 +183,14 @@ void dial(link_pointer self) {
   auto& st = self->state;
   if (st.dialing || linked(self) || st.stopping) return;
   st.dialing = true;
+  if (!st.cfg.gateways.empty()) st.cfg.gateway = st.cfg.gateways[st.attempts++ % st.cfg.gateways.size()];
   auto fail = [self](const std::string& why) {
     self->state.dialing = false;
     log::once("gateway-dial-" + why, "app server: cannot link to the gateway at " + self->state.cfg.gateway.text() +
                                          " (" + why + "); retrying");
     schedule_dial(self);
   };
-  auto mm = self->system().middleman().actor_handle();
+  auto mm = st.cfg.tls ? self->system().openssl_manager().actor_handle() : self->system().middleman().actor_handle();
   self->request(mm, std::chrono::seconds(5), caf::connect_atom::value, st.cfg.gateway.host, st.cfg.gateway.port)
       .then(
           [=](const caf::node_id&, caf::strong_actor_ptr& ptr, std::set<std::string>&) {
@@ -243,7 +259,6 @@ connection_info info_of(gwire::open_connection& o) {
 
 void open(link_pointer self, gwire::open_connection& o) {
   auto& st = self->state;
-  auto gw = gateway_of(self);
   auto close_at_gateway = [&](const std::string& why) {
     to_gateway(self, gwire::encode(gwire::close_connection{o.connection_id, true, why, true}));
   };
@@ -255,7 +270,7 @@ void open(link_pointer self, gwire::open_connection& o) {
   const hub_protocol* p = find_protocol(o.protocol);
   if (!p) return close_at_gateway("Unknown protocol.");
   auto id = o.connection_id;
-  auto conn = std::make_shared<proxy_connection>(info_of(o), *p, caf::actor_cast<caf::actor>(self), gw);
+  auto conn = std::make_shared<proxy_connection>(info_of(o), *p, caf::actor_cast<caf::actor>(self));
   auto inbound = h->second->connect(conn);
   st.conns[id] = hosted{std::move(conn), std::move(inbound), caf::actor()};
 }
@@ -310,12 +325,23 @@ void asked_result(link_pointer self, gwire::client_invocation& inv) {
           });
 }
 
+void dispatch(link_pointer self, std::string& bytes, bool nested);
+
 void from_gateway(link_pointer self, std::string& bytes) {
   auto& sender = self->current_sender();
   auto gw = gateway_of(self);
   if (!sender || !gw || sender != caf::actor_cast<caf::strong_actor_ptr>(gw)) return;
+  dispatch(self, bytes, false);
+}
+
+void dispatch(link_pointer self, std::string& bytes, bool nested) {
   auto m = gwire::decode(bytes);
   if (!m) return;
+  if (auto* b = std::get_if<gwire::batch>(&*m)) {
+    if (!nested)
+      for (auto& inner : b->messages) dispatch(self, inner, true);
+    return;
+  }
   auto& st = self->state;
   if (auto* d = std::get_if<gwire::connection_data>(&*m)) return data(self, *d);
   if (auto* o = std::get_if<gwire::open_connection>(&*m)) return open(self, *o);
@@ -357,6 +383,8 @@ caf::behavior link_behavior(link_pointer self, link_settings cfg) {
   return {
       [=](l_dial_atom) { dial(self); },
       [=](gw_atom, std::string& bytes) { from_gateway(self, bytes); },
+      [=](out_atom, std::string& bytes) { to_gateway(self, std::move(bytes)); },
+      [=](flush_atom) { flush(self); },
       [=](attach_atom, const std::string& id, const caf::actor& actor) {
         if (auto i = self->state.conns.find(id); i != self->state.conns.end()) i->second.actor = actor;
       },
@@ -415,7 +443,9 @@ caf::behavior link_behavior(link_pointer self, link_settings cfg) {
       [=](l_close_atom) -> caf::result<ok_atom> {
         auto& st = self->state;
         st.stopping = true;
-        for (auto& [id, h] : st.conns) h.conn->close(std::nullopt, true);
+        for (auto& [id, h] : st.conns)
+          if (h.conn->mark_closed()) to_gateway(self, gwire::encode(gwire::close_connection{id, false, {}, true}));
+        flush(self);
         auto gw = gateway_of(self);
         if (!gw) return ok_atom::value;
         // Answered once the gateway processed everything sent before it (one ordered link).
@@ -471,8 +501,8 @@ router_actor::behavior_type proxy_behavior(proxy_pointer self, std::string hub, 
           d.delivery.excluded = std::move(t.excluded);
           d.delivery.payloads.push_back({"json", *msg->bytes(json_protocol())});
           d.delivery.payloads.push_back({"messagepack", *msg->bytes(messagepack_protocol())});
-          // Handed to the ordered link before `ok`: the sender's later writes follow it.
-          caf::send_as(sh.link, gw, gw_atom::value, gwire::encode(d));
+          // Handed to the ordered link (the link actor's outbox) before `ok`: the sender's later writes follow it.
+          caf::anon_send(sh.link, out_atom::value, gwire::encode(d));
         }
         return ok_atom::value;
       },

@@ -21,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
@@ -62,7 +63,11 @@ struct link_settings {
   std::string server_id;  // unique per process start
   std::string name;
   std::string key;
-  host_port gateway;
+  host_port gateway;  // the gateway dialled (first the home one)
+  // Every gateway this server may link to, home first (several gateways of one cluster): each dial after a
+  // failure or a lost link tries the next one. Empty: only `gateway`.
+  std::vector<host_port> gateways;
+  bool tls = false;  // dial through CAF's openssl module (configured by the deployment)
   std::chrono::milliseconds retry{200};
   std::chrono::milliseconds max_retry{3000};
   std::size_t max_message_size = 32 * 1024;

@@ -15,6 +15,7 @@
 #include <caf/send.hpp>
 
 #include <actorhub/host_port.hpp>
+#include "actors/cluster/link_tls.hpp"
 #include "actors/gateway/app_link.hpp"
 #include "actors/gateway/link.hpp"
 #include "actors/hub_host.hpp"
@@ -53,6 +54,8 @@ class app_server final : public deployment {
       : services_(s), opts_(s.options->service), shared_(std::make_shared<gateway::link_shared>()) {
     server_id_ = s.options->name + "." + random_id();
     if (auto gw = parse_host_port(opts_.gateway)) gateway_ = *gw;
+    for (auto& g : opts_.more_gateways)
+      if (auto gw = parse_host_port(g)) more_.push_back(*gw);
   }
 
   void configure(caf::actor_system_config& cfg) override {
@@ -60,6 +63,7 @@ class app_server final : public deployment {
     cfg.set("middleman.heartbeat-interval", caf::timespan{opts_.heartbeat});
     cfg.set("middleman.connection-timeout", caf::timespan{opts_.failure_timeout});
     cfg.set("middleman.app-identifiers", std::vector<std::string>{"actorhub-gateway-v1"});
+    if (tls().enabled()) cluster::configure_link_tls(cfg, tls());
   }
 
   void prepare(server_options&) override {}
@@ -85,6 +89,10 @@ class app_server final : public deployment {
     if (services_.options->http.access_key.empty()) {
       if (what) *what = "service " + opts_.gateway + " (an app server needs --access-key)";
       return std::make_error_code(std::errc::permission_denied);
+    }
+    if (auto e = cluster::link_tls_error(tls()); !e.empty()) {
+      if (what) *what = "service " + opts_.gateway + " (" + e + ")";
+      return std::make_error_code(std::errc::invalid_argument);
     }
     ensure_link();
     caf::anon_send(link_, gateway::l_dial_atom::value);
@@ -122,6 +130,8 @@ class app_server final : public deployment {
   }
 
  private:
+  cluster::link_tls_files tls() const { return {opts_.tls_cert, opts_.tls_key, opts_.tls_ca}; }
+
   void ensure_link() {
     if (link_) return;
     gateway::link_settings ls;
@@ -129,6 +139,11 @@ class app_server final : public deployment {
     ls.name = services_.options->name;
     ls.key = services_.options->http.access_key;
     ls.gateway = gateway_;
+    if (!more_.empty()) {
+      ls.gateways.push_back(gateway_);
+      ls.gateways.insert(ls.gateways.end(), more_.begin(), more_.end());
+    }
+    ls.tls = tls().enabled();
     ls.retry = opts_.retry;
     ls.max_retry = opts_.max_retry;
     ls.max_message_size = services_.options->http.max_message_size;
@@ -176,6 +191,7 @@ class app_server final : public deployment {
   std::shared_ptr<gateway::link_shared> shared_;
   std::string server_id_;
   host_port gateway_;
+  std::vector<host_port> more_;  // other gateways of the cluster, tried in turn
   caf::actor link_;
 };
 

@@ -43,7 +43,7 @@ class hosted_inbound final : public hub_inbound {
       mp.write(m, d.bytes);
     }
     if (hm_ && invocations) hm_->received(invocations, 0);
-    caf::send_as(s_.gateway, server_->link, gw_atom::value, gwire::encode(d));
+    caf::anon_send(server_->outbox, out_atom::value, gwire::encode(d));
     if (s_.gw_metrics) s_.gw_metrics->to_server();
   }
 
@@ -52,7 +52,7 @@ class hosted_inbound final : public hub_inbound {
     c.connection_id = id_;
     c.has_error = error.has_value();
     c.error = error.value_or(std::string());
-    caf::send_as(s_.gateway, server_->link, gw_atom::value, gwire::encode(c));
+    caf::anon_send(server_->outbox, out_atom::value, gwire::encode(c));
     caf::anon_send(s_.gateway, g_detach_atom::value, hub_, id_);
     if (hm_) hm_->connection_closed();
   }
@@ -145,7 +145,7 @@ class client_endpoint final : public hub_endpoint {
     o.cookies = info.cookies;
     o.transport = info.transport;
     o.protocol = info.protocol;
-    caf::send_as(s_.gateway, server->link, gw_atom::value, gwire::encode(o));
+    caf::anon_send(server->outbox, out_atom::value, gwire::encode(o));
     if (s_.gw_metrics) s_.gw_metrics->to_server();
     return std::make_unique<hosted_inbound>(s_, server, hub, info.connection_id, hm);
   }

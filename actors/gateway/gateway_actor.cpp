@@ -2,6 +2,7 @@
 #include "actors/gateway/gateway_actor.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <unordered_map>
 
 #include <caf/actor_cast.hpp>
@@ -10,10 +11,13 @@
 #include <caf/stateful_actor.hpp>
 #include <prometheus/gauge.h>
 
+#include "actors/cluster/cluster_router.hpp"
 #include "actors/cluster/key_proof.hpp"
 #include "actors/gateway/link.hpp"
 #include "actors/routing/hub_registry.hpp"
+#include <caf/spawn_options.hpp>
 #include "monitoring/gateway_metrics.hpp"
+#include "net/hub_protocol.hpp"
 #include "monitoring/log.hpp"
 #include "schema/gateway_wire.hpp"
 
@@ -90,13 +94,47 @@ struct pending_hello {
 
 // A client result asked by one app server of a connection another one hosts: relayed under our own id.
 struct relay {
-  caf::actor origin;
+  caf::actor origin;  // the asking app server's outbox
   std::uint64_t origin_id = 0;
+  std::string origin_server;
   std::string target_server;
 };
 
+// Another gateway of the cluster (admitted by the node actor, which proved the cluster key).
+struct peer_rec {
+  std::uint64_t incarnation = 0;
+  caf::actor gateway;
+};
+
+// What the gateway and the I/O threads send an app server, coalesced (link.hpp) and sent as from the gateway
+// actor, which is the only sender the app server accepts.
+struct outbox_state {
+  outbox box;
+  caf::actor gateway;
+  caf::actor link;
+  static inline const char* name = "actorhub.gateway_outbox";
+};
+
+void flush(caf::stateful_actor<outbox_state>* self) {
+  auto& st = self->state;
+  if (!st.box.empty()) caf::send_as(st.gateway, st.link, gw_atom::value, st.box.take());
+}
+
+caf::behavior outbox_behavior(caf::stateful_actor<outbox_state>* self, caf::actor gateway, caf::actor link) {
+  self->state.gateway = std::move(gateway);
+  self->state.link = std::move(link);
+  return {
+      [=](out_atom, std::string& bytes) {
+        if (self->state.box.add(std::move(bytes))) self->send(self, flush_atom::value);
+        else if (self->state.box.full()) flush(self);
+      },
+      [=](flush_atom) { flush(self); },
+  };
+}
+
 struct gateway_state {
   gateway_settings cfg;
+  std::map<std::string, peer_rec> peers;  // by member name
   std::map<caf::actor_addr, pending_hello> pending;
   std::map<caf::actor_addr, server_rec> servers;
   std::unordered_map<std::string, client_rec> clients;
@@ -132,9 +170,23 @@ void publish_count(gateway_pointer self) {
   if (self->state.cfg.app_servers) self->state.cfg.app_servers->Set(static_cast<double>(n));
 }
 
-void to_server(gateway_pointer self, const caf::actor& link, std::string bytes) {
-  self->send(link, gw_atom::value, std::move(bytes));
+void to_server(gateway_pointer self, const caf::actor& outbox, std::string bytes) {
+  self->send(outbox, out_atom::value, std::move(bytes));
   if (auto* m = self->state.cfg.metrics) m->to_server();
+}
+
+// A delivery for every other gateway of the cluster: the same bytes to each (encoded once); each fans out to its
+// own clients. One ordered channel per pair of gateway actors keeps a sender's order.
+void to_peers(gateway_pointer self, const std::string& bytes) {
+  for (auto& [name, p] : self->state.peers) self->send(p.gateway, g_peer_atom::value, bytes);
+}
+
+bool from_peer(gateway_pointer self) {
+  auto& s = self->current_sender();
+  if (!s || s->node() == self->node()) return false;
+  for (auto& [name, p] : self->state.peers)
+    if (p.gateway.address() == s->address()) return true;
+  return false;
 }
 
 void fail_relay(gateway_pointer self, const relay& r, wire::result_status status, std::string text) {
@@ -161,12 +213,15 @@ void drop_server(gateway_pointer self, const caf::actor_addr& addr, const std::s
     if (r->second.target_server == rec.slot->id) {
       fail_relay(self, r->second, wire::result_status::disconnected, "The connection's app server went away.");
       r = st.relays.erase(r);
-    } else if (r->second.origin.address() == addr) {
+    } else if (r->second.origin_server == rec.slot->id) {
       r = st.relays.erase(r);
     } else {
       ++r;
     }
   }
+  // Linked so that it ends with the gateway actor; unlinked first so that its end does not end the gateway actor.
+  self->unlink_from(rec.slot->outbox);
+  caf::anon_send_exit(rec.slot->outbox, caf::exit_reason::user_shutdown);
   log::warning("gateway: app server '" + rec.slot->name + "' left (" + why + "); its " +
                std::to_string(rec.clients.size()) + " client(s) were told to reconnect; " +
                std::to_string(st.servers.size()) + " app server(s) linked");
@@ -210,6 +265,7 @@ std::string on_handshake(gateway_pointer self, const std::string& bytes) {
     slot->id = in.hello.server_id;
     slot->name = in.hello.name;
     slot->link = caf::actor_cast<caf::actor>(sender);
+    slot->outbox = self->spawn<caf::linked>(outbox_behavior, caf::actor_cast<caf::actor>(self), slot->link);
     if (st.cfg.metrics) slot->gauge = &st.cfg.metrics->clients(slot->name);
     st.servers[addr].slot = slot;
     st.cfg.directory->put(slot);
@@ -269,18 +325,18 @@ void relay_invocation(gateway_pointer self, server_rec& srv, gwire::client_invoc
     gwire::client_result out{inv.id, wire::client_result{wire::result_status::no_connection, {},
                                                          "Connection '" + inv.invocation.connection_id +
                                                              "' does not exist."}};
-    return to_server(self, srv.slot->link, gwire::encode(out));
+    return to_server(self, srv.slot->outbox, gwire::encode(out));
   }
   if (!i->second.server) {
     gwire::client_result out{inv.id, wire::client_result{wire::result_status::error, {},
                                                          "The connection is serverless: it has no app server "
                                                          "to answer client results."}};
-    return to_server(self, srv.slot->link, gwire::encode(out));
+    return to_server(self, srv.slot->outbox, gwire::encode(out));
   }
   auto id = st.next_id++;
-  st.relays[id] = relay{srv.slot->link, inv.id, i->second.server->id};
+  st.relays[id] = relay{srv.slot->outbox, inv.id, srv.slot->id, i->second.server->id};
   inv.id = id;
-  to_server(self, i->second.server->link, gwire::encode(inv));
+  to_server(self, i->second.server->outbox, gwire::encode(inv));
 }
 
 void relay_result(gateway_pointer self, server_rec& srv, gwire::client_result& r) {
@@ -315,24 +371,77 @@ wire::presence_answer answer(gateway_pointer self, const gwire::presence_query& 
   return a;
 }
 
+// Answers `q` for the whole cluster of gateways: this gateway's registry, merged with each peer's answer (a peer
+// that does not answer within 2 s counts as having nobody). `done` runs in this actor.
+void presence_everywhere(gateway_pointer self, const gwire::presence_query& q,
+                         std::function<void(wire::presence_answer)> done) {
+  auto mine = answer(self, q);
+  auto& peers = self->state.peers;
+  if (peers.empty()) return done(std::move(mine));
+  struct fan_in {
+    wire::presence_answer acc;
+    std::set<std::string> names;
+    std::size_t left = 0;
+    wire::presence_kind kind;
+    std::function<void(wire::presence_answer)> done;
+  };
+  auto f = std::make_shared<fan_in>();
+  f->kind = q.query.kind;
+  f->acc = std::move(mine);
+  f->names.insert(f->acc.names.begin(), f->acc.names.end());
+  f->left = peers.size();
+  f->done = std::move(done);
+  auto finish = [f] {
+    if (--f->left != 0) return;
+    f->acc.names.assign(f->names.begin(), f->names.end());  // sorted, each once
+    f->done(std::move(f->acc));
+  };
+  auto bytes = gwire::encode(gwire::presence_query{0, q.hub, q.query});
+  for (auto& [name, p] : peers)
+    self->request(p.gateway, std::chrono::seconds(2), g_peer_presence_atom::value, bytes)
+        .then(
+            [f, finish](const std::string& reply) {
+              auto m = gwire::decode(reply);
+              if (auto* a = m ? std::get_if<gwire::presence_answer>(&*m) : nullptr) {
+                f->names.insert(a->answer.names.begin(), a->answer.names.end());
+                f->acc.count += a->answer.count;
+                f->acc.found = f->acc.found || a->answer.found;
+              }
+              finish();
+            },
+            [finish](caf::error&) { finish(); });
+}
+void apply(gateway_pointer self, server_rec* srv, std::string& bytes, bool nested);
+
 void on_traffic(gateway_pointer self, std::string& bytes) {
   auto* srv = sender_server(self);
   if (!srv) return;
-  if (auto* m = self->state.cfg.metrics) m->from_server();
+  apply(self, srv, bytes, false);
+}
+
+void apply(gateway_pointer self, server_rec* srv, std::string& bytes, bool nested) {
   auto m = gwire::decode(bytes);
-  if (!m) {
+  if (!m || (nested && std::holds_alternative<gwire::batch>(*m))) {
     log::once("gateway-malformed-" + srv->slot->id, "gateway: dropped a malformed message from app server '" +
                                                         srv->slot->name + "'");
     return;
   }
+  if (auto* b = std::get_if<gwire::batch>(&*m)) {
+    for (auto& inner : b->messages) apply(self, srv, inner, true);
+    return;
+  }
+  if (auto* mt = self->state.cfg.metrics) mt->from_server();
   auto& st = self->state;
   if (auto* d = std::get_if<gwire::connection_data>(&*m)) return deliver_record(self, *srv, *d);
-  if (auto* d = std::get_if<gwire::hub_delivery>(&*m)) return fan_out(self, *d);
+  if (auto* d = std::get_if<gwire::hub_delivery>(&*m)) {
+    if (!st.peers.empty()) to_peers(self, bytes);
+    return fan_out(self, *d);
+  }
   if (auto* c = std::get_if<gwire::close_connection>(&*m)) return close_client(self, *srv, *c);
   if (auto* g = std::get_if<gwire::group_change>(&*m)) {
     if (auto h = st.hubs.find(g->hub); h != st.hubs.end())
       g->join ? h->second->join(g->connection_id, g->group) : h->second->leave(g->connection_id, g->group);
-    return to_server(self, srv->slot->link, gwire::encode(gwire::ack{g->ack_id}));
+    return to_server(self, srv->slot->outbox, gwire::encode(gwire::ack{g->ack_id}));
   }
   if (auto* r = std::get_if<gwire::register_hubs>(&*m)) {
     st.cfg.directory->set_hubs(srv->slot->id, r->hubs);
@@ -340,8 +449,13 @@ void on_traffic(gateway_pointer self, std::string& bytes) {
   }
   if (auto* inv = std::get_if<gwire::client_invocation>(&*m)) return relay_invocation(self, *srv, *inv);
   if (auto* r = std::get_if<gwire::client_result>(&*m)) return relay_result(self, *srv, *r);
-  if (auto* q = std::get_if<gwire::presence_query>(&*m))
-    return to_server(self, srv->slot->link, gwire::encode(gwire::presence_answer{q->id, answer(self, *q)}));
+  if (auto* q = std::get_if<gwire::presence_query>(&*m)) {
+    auto link = srv->slot->outbox;
+    auto id = q->id;
+    return presence_everywhere(self, *q, [self, link, id](wire::presence_answer a) {
+      to_server(self, link, gwire::encode(gwire::presence_answer{id, std::move(a)}));
+    });
+  }
   if (std::get_if<gwire::draining>(&*m)) {
     srv->slot->draining = true;
     log::info("gateway: app server '" + srv->slot->name + "' is draining; no new clients go to it");
@@ -359,6 +473,21 @@ http_response status_only(int status) {
   return r;
 }
 
+// A REST send as the delivery other gateways fan out (encoded once for all of them).
+std::string delivery_bytes(const rest_call& c) {
+  gwire::hub_delivery d;
+  d.hub = c.hub;
+  d.delivery.kind = c.target.what == send_target::kind::all           ? wire::target_kind::all
+                    : c.target.what == send_target::kind::connections ? wire::target_kind::connections
+                    : c.target.what == send_target::kind::users       ? wire::target_kind::users
+                                                                      : wire::target_kind::groups;
+  d.delivery.names = c.target.names;
+  d.delivery.excluded = c.target.excluded;
+  d.delivery.payloads.push_back({"json", *c.message->bytes(json_protocol())});
+  d.delivery.payloads.push_back({"messagepack", *c.message->bytes(messagepack_protocol())});
+  return gwire::encode(d);
+}
+
 void on_rest(gateway_pointer self, rest_call& c) {
   auto& st = self->state;
   auto h = st.hubs.find(c.hub);
@@ -366,6 +495,7 @@ void on_rest(gateway_pointer self, rest_call& c) {
   int status = 200;
   switch (c.what) {
     case rest_call::op::send:
+      if (!st.peers.empty()) to_peers(self, delivery_bytes(c));
       if (reg) routing::fan_out(*reg, c.target, c.message);
       status = 202;
       break;
@@ -381,11 +511,21 @@ void on_rest(gateway_pointer self, rest_call& c) {
       status = reg && reg->contains(c.connection_id) ? 200 : 404;
       break;
     case rest_call::op::user_exists:
-      status = reg && reg->has_user(c.user) ? 200 : 404;
-      break;
-    case rest_call::op::group_exists:
-      status = reg && reg->has_group(c.group) ? 200 : 404;
-      break;
+    case rest_call::op::group_exists: {
+      // Asked of every gateway of the cluster.
+      gwire::presence_query q;
+      q.hub = c.hub;
+      q.query.kind = c.what == rest_call::op::user_exists ? wire::presence_kind::user_online
+                                                          : wire::presence_kind::group_connections;
+      q.query.name = c.what == rest_call::op::user_exists ? c.user : c.group;
+      auto respond = std::move(c.respond);
+      auto* metrics = st.cfg.metrics;
+      return presence_everywhere(self, q, [respond, metrics](wire::presence_answer a) {
+        int s = a.found || !a.names.empty() ? 200 : 404;
+        if (metrics) metrics->rest(s);
+        if (respond) respond(status_only(s));
+      });
+    }
     case rest_call::op::close_connection: {
       auto i = st.clients.find(c.connection_id);
       if (i == st.clients.end() || i->second.hub != c.hub) {
@@ -446,6 +586,35 @@ caf::behavior gateway_behavior(gateway_pointer self, gateway_settings cfg) {
       [=](shutdown_atom) {
         if (!from_local(self)) return;
         self->quit(caf::exit_reason::user_shutdown);
+      },
+      // -- other gateways of the cluster (docs/hosted.md "Several gateways") --------------------------------------
+      [=](cluster::peer_up_atom, cluster::peer_info& p) {
+        if (!from_local(self) || !p.router) return;
+        auto& rec = self->state.peers[p.name];
+        rec.incarnation = p.incarnation;
+        rec.gateway = p.router;
+        log::info("gateway: gateway '" + p.name + "' joined; " + std::to_string(self->state.peers.size() + 1) +
+                  " gateway(s)");
+      },
+      [=](cluster::peer_down_atom, const std::string& name, std::uint64_t incarnation) {
+        if (!from_local(self)) return;
+        auto i = self->state.peers.find(name);
+        if (i == self->state.peers.end() || i->second.incarnation != incarnation) return;
+        self->state.peers.erase(i);
+      },
+      [=](g_peer_presence_atom, const std::string& bytes) -> std::string {
+        if (!from_peer(self)) return {};
+        auto m = gwire::decode(bytes);
+        auto* q = m ? std::get_if<gwire::presence_query>(&*m) : nullptr;
+        if (!q) return {};
+        return gwire::encode(gwire::presence_answer{q->id, answer(self, *q)});
+      },
+      [=](g_peer_atom, const std::string& bytes) {
+        if (!from_peer(self)) return;
+        auto m = gwire::decode(bytes);
+        auto* d = m ? std::get_if<gwire::hub_delivery>(&*m) : nullptr;
+        if (!d) return;
+        fan_out(self, *d);
       },
   };
 }

@@ -43,7 +43,8 @@ namespace actorhub::gateway {
 struct server_slot {
   std::string id;
   std::string name;
-  caf::actor link;  // the app server's link actor (remote)
+  caf::actor link;    // the app server's link actor (remote)
+  caf::actor outbox;  // everything for the app server goes through it (in order, coalesced; link.hpp)
   std::atomic<std::size_t> clients{0};
   std::atomic<bool> draining{false};
   prometheus::Gauge* gauge = nullptr;  // actorhub_gateway_clients{server}
@@ -76,6 +77,15 @@ using g_attach_atom = caf::atom_constant<caf::atom("g_attach")>;
 using g_detach_atom = caf::atom_constant<caf::atom("g_detach")>;
 using g_rest_atom = caf::atom_constant<caf::atom("g_rest")>;
 using g_hello_atom = caf::atom_constant<caf::atom("g_hello")>;
+// A delivery forwarded by another gateway of the cluster (gateway_wire hub_delivery bytes): fanned out to this
+// gateway's own clients only.
+using g_peer_atom = caf::atom_constant<caf::atom("g_peer")>;
+// A presence question from another gateway (gateway_wire presence_query bytes) -> its presence_answer bytes,
+// for this gateway's own clients.
+using g_peer_presence_atom = caf::atom_constant<caf::atom("g_ppres")>;
+// The pseudo hub under which gateways announce their gateway actors to each other through the cluster's node
+// actor (as cluster routers announce theirs per hub).
+inline constexpr const char* peers_hub = "$gateways";
 
 // A client connection the gateway now holds; `server` null: serverless.
 struct client_attach {

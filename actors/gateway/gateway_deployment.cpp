@@ -4,16 +4,22 @@
 #include "actors/node/deployment.hpp"
 
 #include <atomic>
+#include <random>
 
 #include <boost/json.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/publish.hpp>
 #include <caf/send.hpp>
 
 #include <actorhub/host_port.hpp>
+#include "actors/cluster/link_tls.hpp"
+#include "actors/cluster/member_addresses.hpp"
+#include "actors/cluster/node_actor.hpp"
 #include "actors/gateway/client_endpoint.hpp"
 #include "actors/gateway/gateway_actor.hpp"
 #include "actors/gateway/rest_api.hpp"
+#include "monitoring/cluster_metrics.hpp"
 #include "monitoring/gateway_metrics.hpp"
 #include "monitoring/metrics.hpp"
 #include "net/server.hpp"
@@ -22,6 +28,11 @@ namespace actorhub {
 
 namespace {
 
+std::uint64_t random_incarnation() {
+  std::random_device rd;
+  return (std::uint64_t{rd()} << 32) ^ rd() ^ 1;
+}
+
 class gateway_deployment final : public deployment {
  public:
   explicit gateway_deployment(node_services& s)
@@ -29,7 +40,8 @@ class gateway_deployment final : public deployment {
         opts_(s.options->gateway),
         directory_(std::make_shared<gateway::server_directory>()),
         servers_(std::make_shared<std::atomic<std::size_t>>(0)),
-        client_base_(std::make_shared<std::string>()) {}
+        client_base_(std::make_shared<std::string>()),
+        members_(std::make_shared<std::atomic<std::size_t>>(1)) {}
 
   void configure(caf::actor_system_config& cfg) override {
     cfg.load<caf::io::middleman>();
@@ -37,7 +49,13 @@ class gateway_deployment final : public deployment {
     // is dropped after the connection timeout.
     cfg.set("middleman.heartbeat-interval", caf::timespan{opts_.heartbeat});
     cfg.set("middleman.connection-timeout", caf::timespan{opts_.failure_timeout});
-    cfg.set("middleman.app-identifiers", std::vector<std::string>{"actorhub-gateway-v1"});
+    // App servers speak "actorhub-gateway-v1"; other gateways of the cluster also "actorhub-cluster-v1".
+    std::vector<std::string> apps{"actorhub-gateway-v1"};
+    if (clustered()) apps.push_back("actorhub-cluster-v1");
+    cfg.set("middleman.app-identifiers", std::move(apps));
+    // Links on TLS: the gateway presents its certificate and admits only app servers (and gateways) whose
+    // certificate the CA file verifies (then they still prove the access key, or the cluster key).
+    if (tls().enabled()) cluster::configure_link_tls(cfg, tls());
   }
 
   void prepare(server_options&) override {}
@@ -75,26 +93,95 @@ class gateway_deployment final : public deployment {
       if (what) *what = "server port " + where + " (a gateway needs --access-key)";
       return std::make_error_code(std::errc::permission_denied);
     }
-    auto port = services_.system->middleman().publish(actor_, *opts_.server_port, opts_.server_bind.c_str(), true);
+    if (auto e = cluster::link_tls_error(tls()); !e.empty()) {
+      if (what) *what = "server port " + where + " (" + e + ")";
+      return std::make_error_code(std::errc::invalid_argument);
+    }
+    auto port = tls().enabled()
+                    ? caf::openssl::publish(actor_, *opts_.server_port, opts_.server_bind.c_str(), true)
+                    : services_.system->middleman().publish(actor_, *opts_.server_port, opts_.server_bind.c_str(), true);
     if (!port) {
       if (what) *what = "server port " + where;
       return std::make_error_code(std::errc::address_in_use);
     }
     port_ = *port;
+    if (clustered()) return start_node(what);
     return {};
   }
 
-  void drain(std::chrono::milliseconds) override {}
+  void drain(std::chrono::milliseconds) override {
+    if (node_actor_) caf::anon_send(node_actor_, cluster::leave_atom::value);
+  }
 
   void stop() override {
     if (actor_) caf::anon_send(actor_, shutdown_atom::value);
+    if (node_actor_) caf::anon_send_exit(node_actor_, caf::exit_reason::user_shutdown);
   }
 
   health_report health() const override {
-    return {200, boost::json::serialize(boost::json::object{{"status", "ok"}, {"servers", servers_->load()}})};
+    boost::json::object o{{"status", "ok"}, {"servers", servers_->load()}};
+    if (clustered()) o["members"] = members_->load();
+    return {200, boost::json::serialize(o)};
   }
 
  private:
+  const cluster_options& node_opts() const { return services_.options->cluster; }
+  bool clustered() const { return node_opts().enabled(); }
+
+  // One TLS setting per process (CAF's openssl module): the app-server link's files, else the node link's.
+  cluster::link_tls_files tls() const {
+    if (!opts_.tls_cert.empty()) return {opts_.tls_cert, opts_.tls_key, opts_.tls_ca};
+    return {node_opts().tls_cert, node_opts().tls_key, {}};
+  }
+
+  // Several gateways in one cluster (docs/hosted.md "Several gateways"): the cluster's node actor proves the
+  // cluster key and keeps the member list; this gateway's actor is announced to the others under the pseudo
+  // hub gateway::peers_hub, and theirs to it (peer_up / peer_down), as cluster routers are per hub.
+  std::error_code start_node(std::string* what) {
+    auto& c = node_opts();
+    auto where = host_port{c.bind, *c.port}.text();
+    if (!c.tls_cert.empty() && !opts_.tls_cert.empty() &&
+        (c.tls_cert != opts_.tls_cert || c.tls_key != opts_.tls_key)) {
+      if (what) *what = "node " + where + " (one TLS certificate per process: --node-tls-* must equal --server-tls-*)";
+      return std::make_error_code(std::errc::invalid_argument);
+    }
+    if (!is_loopback_host(c.bind) && c.key.empty()) {
+      if (what) *what = "node " + where + " (a non-loopback --node-bind needs --cluster-key)";
+      return std::make_error_code(std::errc::permission_denied);
+    }
+    wire::node_info self;
+    self.name = services_.options->name;
+    self.incarnation = random_incarnation();
+    self.tag = "g" + std::to_string(self.incarnation % 1000000);
+    self.http_address = client_base_->substr(client_base_->find("://") == std::string::npos ? 0 : client_base_->find("://") + 3);
+    cluster::node_settings ns;
+    ns.self = self;
+    ns.key = c.key;
+    for (auto& j : c.join)
+      if (auto hp = parse_host_port(j)) ns.join.push_back(*hp);
+    ns.retry = c.retry;
+    ns.tls = tls().enabled();
+    ns.members = members_;
+    ns.addresses = std::make_shared<cluster::member_addresses>();
+    if (services_.metrics) {
+      cluster_metrics_ = std::make_unique<cluster_metrics>(*services_.metrics->registry());
+      ns.metrics = cluster_metrics_.get();
+    }
+    node_actor_ = cluster::spawn_node_actor(*services_.system, std::move(ns));
+    auto port = tls().enabled() ? caf::openssl::publish(node_actor_, *c.port, c.bind.c_str(), true)
+                                : services_.system->middleman().publish(node_actor_, *c.port, c.bind.c_str(), true);
+    if (!port) {
+      if (what) *what = "node " + where;
+      return std::make_error_code(std::errc::address_in_use);
+    }
+    auto advertised = c.advertise.empty() ? std::optional<host_port>() : parse_host_port(c.advertise);
+    self.node_address = advertised ? advertised->text() : host_port{c.bind, *port}.text();
+    caf::anon_send(node_actor_, cluster::self_info_atom::value, wire::encode(wire::member_list{{self}}));
+    caf::anon_send(node_actor_, cluster::local_router_atom::value, std::string(gateway::peers_hub), actor_);
+    caf::anon_send(node_actor_, cluster::join_atom::value);
+    return {};
+  }
+
   void set_base(std::uint16_t port) {
     if (!opts_.public_url.empty()) {
       *client_base_ = opts_.public_url;
@@ -132,6 +219,9 @@ class gateway_deployment final : public deployment {
   std::unique_ptr<gateway_metrics> metrics_;
   caf::actor actor_;
   std::uint16_t port_ = 0;
+  std::shared_ptr<std::atomic<std::size_t>> members_;  // gateways in the cluster, this one included
+  std::unique_ptr<cluster_metrics> cluster_metrics_;
+  caf::actor node_actor_;
 };
 
 }  // namespace

@@ -195,11 +195,26 @@ const std::map<std::string, flag_spec>& table() {
                             return {};
                           }}},
       // -- hosted mode (docs/hosted.md) --
-      {"--service", {false, [](const std::string& v, node_options& o) -> std::string {
+      {"--service", {true, [](const std::string& v, node_options& o) -> std::string {
                        if (!actorhub::parse_host_port(v)) return bad("--service", v, "HOST:PORT");
-                       o.service.gateway = v;
+                       (o.service.gateway.empty() ? o.service.gateway : o.service.more_gateways.emplace_back()) = v;
                        return {};
                      }}},
+      {"--service-tls-cert", {false, [](const std::string& v, node_options& o) -> std::string {
+                                if (v.empty()) return "--service-tls-cert must name a file";
+                                o.service.tls_cert = v;
+                                return {};
+                              }}},
+      {"--service-tls-key", {false, [](const std::string& v, node_options& o) -> std::string {
+                               if (v.empty()) return "--service-tls-key must name a file";
+                               o.service.tls_key = v;
+                               return {};
+                             }}},
+      {"--service-tls-ca", {false, [](const std::string& v, node_options& o) -> std::string {
+                              if (v.empty()) return "--service-tls-ca must name a file";
+                              o.service.tls_ca = v;
+                              return {};
+                            }}},
   };
   return t;
 }
@@ -216,7 +231,9 @@ const char* usage() {
          "                       [--tls-cert FILE --tls-key FILE] [--cors-origin ORIGIN]...\n"
          "  cluster:             [--node PORT] [--node-bind ADDRESS] [--advertise HOST:PORT] [--join HOST:PORT]...\n"
          "                       [--cluster-key KEY] [--node-tls-cert FILE --node-tls-key FILE]\n"
-         "  hosted mode:         [--service HOST:PORT --access-key KEY]  (app server behind actorhub-gateway)\n";
+         "  hosted mode:         [--service HOST:PORT]... --access-key KEY  (app server behind actorhub-gateway; more\n"
+         "                       --service values: other gateways of its cluster, tried in turn)\n"
+         "                       [--service-tls-cert FILE --service-tls-key FILE [--service-tls-ca FILE]]\n";
 }
 
 bool parse_flags(const std::vector<std::string>& args, flags& out, std::string& error) {
@@ -276,6 +293,15 @@ bool parse_flags(const std::vector<std::string>& args, flags& out, std::string& 
   }
   if (out.node.service.enabled() && c.enabled()) {
     error = "--service and --node exclude each other (an app server is not a cluster node)";
+    return false;
+  }
+  auto& sv = out.node.service;
+  if (!sv.enabled() && (!sv.tls_cert.empty() || !sv.tls_key.empty() || !sv.tls_ca.empty())) {
+    error = "--service-tls-cert, --service-tls-key and --service-tls-ca need --service HOST:PORT";
+    return false;
+  }
+  if (sv.tls_cert.empty() != sv.tls_key.empty() || (!sv.tls_ca.empty() && sv.tls_cert.empty())) {
+    error = "--service-tls-cert and --service-tls-key go together (--service-tls-ca needs both)";
     return false;
   }
   if (c.tls_cert.empty() != c.tls_key.empty()) {

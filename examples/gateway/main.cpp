@@ -3,6 +3,8 @@
 //
 //   actorhub-gateway --http 127.0.0.1:8080 --server-port 8090 --access-key KEY [--metrics 127.0.0.1:9100]
 //                    [--server-bind ADDRESS] [--public-url http://host:port] [--io-threads N]
+//                    [--server-tls-cert FILE --server-tls-key FILE [--server-tls-ca FILE]]
+//                    [--node PORT [--node-bind ADDRESS] [--join HOST:PORT]... [--cluster-key KEY]]
 #include <iostream>
 #include <map>
 #include <set>
@@ -17,7 +19,9 @@ namespace {
 const char* usage() {
   return "usage: actorhub-gateway --http HOST:PORT --server-port PORT --access-key KEY [--metrics HOST:PORT]\n"
          "                        [--server-bind ADDRESS] [--public-url http://HOST:PORT] [--io-threads N]\n"
-         "                        [--name NAME]\n";
+         "                        [--name NAME] [--server-tls-cert FILE --server-tls-key FILE [--server-tls-ca FILE]]\n"
+         "  several gateways:      [--node PORT] [--node-bind ADDRESS] [--advertise HOST:PORT] [--join HOST:PORT]...\n"
+         "                        [--cluster-key KEY]  (gateway links use the --server-tls-* files too)\n";
 }
 
 bool parse_port(const std::string& v, std::uint16_t& out) {
@@ -35,7 +39,10 @@ bool parse_port(const std::string& v, std::uint16_t& out) {
 // Returns "" or the one line of error.
 std::string parse(const std::vector<std::string>& args, actorhub::node_options& o, bool& help) {
   static const std::set<std::string> known{"--http",        "--server-port", "--access-key", "--metrics",
-                                           "--server-bind", "--public-url",  "--io-threads", "--name"};
+                                           "--server-bind", "--public-url",  "--io-threads", "--name",
+                                           "--server-tls-cert", "--server-tls-key", "--server-tls-ca",
+                                           "--node",        "--node-bind",   "--join",       "--cluster-key",
+                                           "--advertise"};
   std::set<std::string> seen;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string flag = args[i], v;
@@ -54,7 +61,7 @@ std::string parse(const std::vector<std::string>& args, actorhub::node_options& 
       if (i + 1 >= args.size()) return "missing value for " + flag;
       v = args[++i];
     }
-    if (!seen.insert(flag).second) return flag + " given twice";
+    if (!seen.insert(flag).second && flag != "--join") return flag + " given twice";
     if (flag == "--http") {
       auto a = actorhub::parse_host_port(v);
       if (!a) return "malformed --http value '" + v + "' (expected HOST:PORT)";
@@ -85,12 +92,40 @@ std::string parse(const std::vector<std::string>& args, actorhub::node_options& 
     } else if (flag == "--name") {
       if (v.empty()) return "--name must not be empty";
       o.name = v;
+    } else if (flag == "--node") {
+      std::uint16_t p;
+      if (!parse_port(v, p)) return "malformed --node value '" + v + "' (expected a port, 0 .. 65535)";
+      o.cluster.port = p;
+    } else if (flag == "--node-bind") {
+      if (!actorhub::parse_host_port(v + ":0")) return "malformed --node-bind value '" + v + "' (expected an address)";
+      o.cluster.bind = v;
+    } else if (flag == "--join") {
+      if (!actorhub::parse_host_port(v)) return "malformed --join value '" + v + "' (expected HOST:PORT)";
+      o.cluster.join.push_back(v);
+    } else if (flag == "--advertise") {
+      if (!actorhub::parse_host_port(v)) return "malformed --advertise value '" + v + "' (expected HOST:PORT)";
+      o.cluster.advertise = v;
+    } else if (flag == "--cluster-key") {
+      if (v.empty()) return "--cluster-key must not be empty";
+      o.cluster.key = v;
+    } else if (flag == "--server-tls-cert" || flag == "--server-tls-key" || flag == "--server-tls-ca") {
+      if (v.empty()) return flag + " must name a file";
+      (flag == "--server-tls-cert" ? o.gateway.tls_cert : flag == "--server-tls-key" ? o.gateway.tls_key
+                                                                                     : o.gateway.tls_ca) = v;
     }
   }
   if (help) return {};
   if (!seen.count("--http")) return "missing required flag --http HOST:PORT";
   if (!seen.count("--server-port")) return "missing required flag --server-port PORT";
   if (!seen.count("--access-key")) return "missing required flag --access-key KEY";
+  if (!seen.count("--node") && (seen.count("--node-bind") || seen.count("--join") || seen.count("--cluster-key") ||
+                               seen.count("--advertise")))
+    return "--join, --node-bind, --advertise and --cluster-key need --node PORT";
+  if (seen.count("--node") && !actorhub::is_loopback_host(o.cluster.bind) && o.cluster.key.empty())
+    return "a non-loopback --node-bind needs --cluster-key (gateways prove it to each other)";
+  if (seen.count("--server-tls-cert") != seen.count("--server-tls-key") ||
+      (seen.count("--server-tls-ca") && !seen.count("--server-tls-cert")))
+    return "--server-tls-cert and --server-tls-key go together (--server-tls-ca needs both)";
   return {};
 }
 
@@ -116,7 +151,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::cout << "actorhub-gateway serving clients at http://" << o.http.address << ":" << gateway.http().port()
-              << ", app servers at " << o.gateway.server_bind << ":" << *o.gateway.server_port << std::endl;
+              << ", app servers at " << (o.gateway.tls_cert.empty() ? "" : "tls://") << o.gateway.server_bind << ":" << *o.gateway.server_port << std::endl;
     return gateway.run();
   } catch (const std::exception& e) {
     std::cerr << "actorhub-gateway: " << e.what() << std::endl;

@@ -25,23 +25,36 @@ using received_log = std::shared_ptr<std::vector<gwire::message>>;
 
 // Answers group changes with an ack and client invocations with the result 7, like the real gateway would once
 // the change is in effect / the client answered.
+void answer(caf::event_based_actor* self, const received_log& log, const gwire::message& one);
+
 caf::behavior fake_gateway(caf::event_based_actor* self, received_log log) {
   return {
       [=](gw_atom, const std::string& bytes) {
-        auto m = gwire::decode(bytes);
-        if (!m) return;
-        log->push_back(*m);
-        auto sender = caf::actor_cast<caf::actor>(self->current_sender());
-        if (auto* g = std::get_if<gwire::group_change>(&*m))
-          self->send(sender, gw_atom::value, gwire::encode(gwire::ack{g->ack_id}));
-        if (auto* inv = std::get_if<gwire::client_invocation>(&*m)) {
-          wire::client_result r;
-          r.status = wire::result_status::ok;
-          r.result = "\x07";  // MessagePack 7
-          self->send(sender, gw_atom::value, gwire::encode(gwire::client_result{inv->id, r}));
+        auto outer = gwire::decode(bytes);
+        if (!outer) return;
+        std::vector<gwire::message> all;
+        if (auto* b = std::get_if<gwire::batch>(&*outer)) {
+          for (auto& inner : b->messages)
+            if (auto m = gwire::decode(inner)) all.push_back(*m);
+        } else {
+          all.push_back(*outer);
         }
+        for (auto& one : all) answer(self, log, one);
       },
   };
+}
+
+void answer(caf::event_based_actor* self, const received_log& log, const gwire::message& one) {
+  log->push_back(one);
+  auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+  if (auto* g = std::get_if<gwire::group_change>(&one))
+    self->send(sender, gw_atom::value, gwire::encode(gwire::ack{g->ack_id}));
+  if (auto* inv = std::get_if<gwire::client_invocation>(&one)) {
+    wire::client_result r;
+    r.status = wire::result_status::ok;
+    r.result = "\x07";  // MessagePack 7
+    self->send(sender, gw_atom::value, gwire::encode(gwire::client_result{inv->id, r}));
+  }
 }
 
 struct fixture : test_coordinator_fixture<> {
@@ -130,7 +143,14 @@ CAF_TEST(without an ack from the gateway a group change stays pending and acks f
   auto silent_log = std::make_shared<std::vector<gwire::message>>();
   auto silent = sys.spawn([silent_log](caf::event_based_actor*) -> caf::behavior {
     return {[silent_log](gw_atom, const std::string& bytes) {
-      if (auto m = gwire::decode(bytes)) silent_log->push_back(*m);
+      auto m = gwire::decode(bytes);
+      if (!m) return;
+      if (auto* b = std::get_if<gwire::batch>(&*m)) {
+        for (auto& inner : b->messages)
+          if (auto x = gwire::decode(inner)) silent_log->push_back(*x);
+      } else {
+        silent_log->push_back(*m);
+      }
     }};
   });
   {
@@ -223,4 +243,33 @@ CAF_TEST(client tokens must name the client URL of the hub as their audience) {
   CAF_CHECK_EQUAL(requested_hub({{"id", "x"}, {"hub", "TestHub"}}), "testhub");
   CAF_CHECK_EQUAL(requested_hub({}), "");
   CAF_CHECK_EQUAL(client_url("http://h:1/", "chat"), "http://h:1/client/?hub=chat");
+}
+
+CAF_TEST(the link outbox coalesces what is queued before its flush into one batch in order) {
+  outbox box;
+  CAF_CHECK(box.empty());
+  CAF_CHECK(box.add(gwire::encode(gwire::ack{1})));   // first: the owner schedules a flush
+  CAF_CHECK(!box.add(gwire::encode(gwire::ack{2})));  // already scheduled
+  CAF_CHECK(!box.add(gwire::encode(gwire::ack{3})));
+  auto m = gwire::decode(box.take());
+  CAF_REQUIRE(m);
+  auto* b = std::get_if<gwire::batch>(&*m);
+  CAF_REQUIRE(b);
+  CAF_REQUIRE_EQUAL(b->messages.size(), 3u);
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    auto inner = gwire::decode(b->messages[i]);
+    CAF_REQUIRE(inner);
+    CAF_CHECK_EQUAL(std::get<gwire::ack>(*inner).ack_id, i + 1);
+  }
+  CAF_CHECK(box.empty());
+  // One message alone goes as itself, not as a batch of one.
+  CAF_CHECK(box.add(gwire::encode(gwire::ack{4})));
+  auto one = gwire::decode(box.take());
+  CAF_REQUIRE(one);
+  CAF_CHECK(std::holds_alternative<gwire::ack>(*one));
+  // Past max_bytes the owner flushes at once.
+  box.add(std::string(outbox::max_bytes, 'x'));
+  CAF_CHECK(box.full());
+  box.clear();
+  CAF_CHECK(box.empty() && !box.full());
 }

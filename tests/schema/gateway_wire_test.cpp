@@ -34,6 +34,7 @@ inline auto fields(const presence_query& v) { return std::tie(v.id, v.hub, v.que
 inline auto fields(const presence_answer& v) { return std::tie(v.id, v.answer); }
 inline auto fields(const flow_control& v) { return std::tie(v.kind, v.sequence); }
 inline auto fields(const draining& v) { return std::tie(v.server_id); }
+inline auto fields(const batch& v) { return std::tie(v.messages); }
 
 template <class T, class = decltype(fields(std::declval<const T&>()))>
 bool operator==(const T& a, const T& b) {
@@ -79,6 +80,7 @@ std::vector<message> samples() {
       presence_answer{12, wire::presence_answer{{"a", "b"}, 5, true}},
       flow_control{flow_kind::pause, 77},
       draining{"srv-1"},
+      batch{{encode(ack{1}), encode(connection_data{"c1", "x", 1})}},
   };
 }
 

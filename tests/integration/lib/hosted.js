@@ -43,12 +43,13 @@ async function healthy(p, base, check = () => true) {
   }, 20000, `${p.name} /healthz`);
 }
 
-async function startGateway({ httpPort, serverPort } = {}) {
-  httpPort = httpPort || await h.freePort();
-  serverPort = serverPort || await h.freePort();
-  const metricsPort = await h.freePort();
+// `port`: how ports are chosen (h.freePort by default); `extra`: more flags; `name`: process label.
+async function startGateway({ httpPort, serverPort, port = h.freePort, extra = [], name = 'gateway' } = {}) {
+  httpPort = httpPort || await port();
+  serverPort = serverPort || await port();
+  const metricsPort = await port();
   const p = track(GATEWAY_EXE, ['--http', `127.0.0.1:${httpPort}`, '--server-port', String(serverPort),
-    '--access-key', KEY, '--metrics', `127.0.0.1:${metricsPort}`], 'gateway');
+    '--access-key', KEY, '--metrics', `127.0.0.1:${metricsPort}`, ...extra], name);
   Object.assign(p, { httpPort, serverPort, metricsPort, base: `http://127.0.0.1:${httpPort}` });
   await healthy(p, p.base);
   return p;
@@ -62,13 +63,31 @@ async function waitServers(gw, n, ms = 15000) {
   await h.eventually(async () => (await servers(gw)) === n, ms, `${n} app servers on the gateway`);
 }
 
-async function startApp(gw, name, { key = KEY } = {}) {
-  const port = await h.freePort();
-  const p = track(h.HUB_EXE, ['--http', `127.0.0.1:${port}`, '--name', name, '--access-key', key,
-    '--service', `127.0.0.1:${gw.serverPort}`], name);
-  Object.assign(p, { port, base: `http://127.0.0.1:${port}` });
-  await healthy(p, p.base);
+// `wait`: resolve once linked (/healthz 200); otherwise at once (for app servers the gateway must refuse).
+async function startApp(gw, name, { key = KEY, port = h.freePort, extra = [], wait = true } = {}) {
+  const httpPort = await port();
+  const p = track(h.HUB_EXE, ['--http', `127.0.0.1:${httpPort}`, '--name', name, '--access-key', key,
+    '--service', `127.0.0.1:${gw.serverPort}`, ...extra], name);
+  Object.assign(p, { port: httpPort, base: `http://127.0.0.1:${httpPort}` });
+  if (wait) await healthy(p, p.base);
   return p;
+}
+
+// A port in [lo, hi] free right now (helpers that run in parallel are given disjoint ranges).
+async function portIn(lo, hi) {
+  const net = require('node:net');
+  const span = hi - lo + 1;
+  const start = Math.floor(Math.random() * span);
+  for (let i = 0; i < span; ++i) {
+    const candidate = lo + ((start + i) % span);
+    const ok = await new Promise((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(candidate, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (ok) return candidate;
+  }
+  throw new Error(`no free port in ${lo}-${hi}`);
 }
 
 const clients = [];
@@ -130,4 +149,4 @@ async function stopAll() {
 }
 
 module.exports = { KEY, sign, now, userToken, decode, startGateway, servers, waitServers, startApp, client,
-  gatewayToken, rest, stopAll };
+  gatewayToken, rest, stopAll, track, portIn, GATEWAY_EXE };
