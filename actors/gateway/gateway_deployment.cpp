@@ -191,7 +191,8 @@ class gateway_deployment final : public deployment {
     if (port == 0) return;  // known once listening (start())
     auto host = services_.options->http.address;
     if (host == "0.0.0.0" || host == "::") host = "127.0.0.1";
-    *client_base_ = "http://" + host_port{host, port}.text();
+    const char* scheme = services_.options->http.tls_cert_file.empty() ? "http://" : "https://";
+    *client_base_ = scheme + host_port{host, port}.text();
   }
 
   gateway_metrics* metrics() {

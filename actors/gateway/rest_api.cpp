@@ -52,7 +52,10 @@ bool authorised(const rest_settings& s, const http_request& req) {
   if (!aud || !has_exp) return false;
   auto path = without_query(req.target);
   std::vector<std::string> expected{lower(*s.client_base + path)};
-  if (auto host = req.header("host")) expected.push_back(lower("http://" + *host + path));
+  if (auto host = req.header("host")) {
+    expected.push_back(lower("http://" + *host + path));
+    expected.push_back(lower("https://" + *host + path));
+  }
   auto matches = [&](const value& a) {
     auto* str = a.if_string();
     if (!str) return false;

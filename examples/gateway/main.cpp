@@ -3,6 +3,7 @@
 //
 //   actorhub-gateway --http 127.0.0.1:8080 --server-port 8090 --access-key KEY [--metrics 127.0.0.1:9100]
 //                    [--server-bind ADDRESS] [--public-url http://host:port] [--io-threads N]
+//                    [--tls-cert FILE --tls-key FILE]   (HTTPS/WSS for clients and the REST API)
 //                    [--server-tls-cert FILE --server-tls-key FILE [--server-tls-ca FILE]]
 //                    [--node PORT [--node-bind ADDRESS] [--join HOST:PORT]... [--cluster-key KEY]]
 #include <iostream>
@@ -19,7 +20,8 @@ namespace {
 const char* usage() {
   return "usage: actorhub-gateway --http HOST:PORT --server-port PORT --access-key KEY [--metrics HOST:PORT]\n"
          "                        [--server-bind ADDRESS] [--public-url http://HOST:PORT] [--io-threads N]\n"
-         "                        [--name NAME] [--server-tls-cert FILE --server-tls-key FILE [--server-tls-ca FILE]]\n"
+         "                        [--name NAME] [--tls-cert FILE --tls-key FILE]\n"
+         "                        [--server-tls-cert FILE --server-tls-key FILE [--server-tls-ca FILE]]\n"
          "  several gateways:      [--node PORT] [--node-bind ADDRESS] [--advertise HOST:PORT] [--join HOST:PORT]...\n"
          "                        [--cluster-key KEY]  (gateway links use the --server-tls-* files too)\n";
 }
@@ -42,7 +44,7 @@ std::string parse(const std::vector<std::string>& args, actorhub::node_options& 
                                            "--server-bind", "--public-url",  "--io-threads", "--name",
                                            "--server-tls-cert", "--server-tls-key", "--server-tls-ca",
                                            "--node",        "--node-bind",   "--join",       "--cluster-key",
-                                           "--advertise"};
+                                           "--advertise",   "--tls-cert",    "--tls-key"};
   std::set<std::string> seen;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string flag = args[i], v;
@@ -108,6 +110,9 @@ std::string parse(const std::vector<std::string>& args, actorhub::node_options& 
     } else if (flag == "--cluster-key") {
       if (v.empty()) return "--cluster-key must not be empty";
       o.cluster.key = v;
+    } else if (flag == "--tls-cert" || flag == "--tls-key") {
+      if (v.empty()) return flag + " must name a file";
+      (flag == "--tls-cert" ? o.http.tls_cert_file : o.http.tls_key_file) = v;
     } else if (flag == "--server-tls-cert" || flag == "--server-tls-key" || flag == "--server-tls-ca") {
       if (v.empty()) return flag + " must name a file";
       (flag == "--server-tls-cert" ? o.gateway.tls_cert : flag == "--server-tls-key" ? o.gateway.tls_key
@@ -123,6 +128,7 @@ std::string parse(const std::vector<std::string>& args, actorhub::node_options& 
     return "--join, --node-bind, --advertise and --cluster-key need --node PORT";
   if (seen.count("--node") && !actorhub::is_loopback_host(o.cluster.bind) && o.cluster.key.empty())
     return "a non-loopback --node-bind needs --cluster-key (gateways prove it to each other)";
+  if (seen.count("--tls-cert") != seen.count("--tls-key")) return "--tls-cert and --tls-key go together";
   if (seen.count("--server-tls-cert") != seen.count("--server-tls-key") ||
       (seen.count("--server-tls-ca") && !seen.count("--server-tls-cert")))
     return "--server-tls-cert and --server-tls-key go together (--server-tls-ca needs both)";

@@ -3,7 +3,8 @@
 // --server-tls-key publishes its gateway actor through CAF's openssl module, an app server with
 // --service-tls-cert/--service-tls-key links to it and its clients' echo works; an app server dialing in plain
 // text, or with a certificate the gateway does not trust, is refused while the gateway keeps serving; bad files
-// are refused at start with one line; two gateways clustered use the same files for their own links.
+// are refused at start with one line; two gateways clustered use the same files for their own links. And the
+// client side: --tls-cert/--tls-key serve HTTPS/WSS, and the stock client follows an https:// redirect.
 // Certificates are made here with Debian's openssl. Ports 30000-30999.
 const { test, before, after } = require('node:test');
 const fs = require('node:fs');
@@ -119,4 +120,45 @@ test('bad TLS files are refused at start with one line', async () => {
   const u = g.track(g.GATEWAY_EXE, ['--http', '127.0.0.1:0', '--server-port', '0', '--access-key', g.KEY,
     '--server-tls-cert', link.cert], 'usage');
   assert.equal((await h.withTimeout(u.exited, 10000, 'usage exits')).code, 2);
+});
+
+// The client side: actorhub-gateway --tls-cert/--tls-key serves HTTPS and WSS; the app server's negotiate
+// redirects to its https:// URL and the stock client (trusting the certificate) echoes over WebSockets, SSE and
+// long polling through it.
+test('a gateway with --tls-cert serves its clients over HTTPS/WSS; negotiate redirects to https', async () => {
+  const SAN = 'subjectAltName=IP:127.0.0.1,DNS:localhost';
+  const cert = path.join(dir, 'client.crt'), key = path.join(dir, 'client.key');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=actorhub-gateway-client', '-addext', SAN],
+  { stdio: 'ignore' });
+  const ca = fs.readFileSync(cert);
+  const httpPort = await port(), serverPort = await port();
+  const p = g.track(g.GATEWAY_EXE, ['--http', `127.0.0.1:${httpPort}`, '--server-port', String(serverPort),
+    '--access-key', g.KEY, '--tls-cert', cert, '--tls-key', key], 'tls-gateway');
+  const base = `https://127.0.0.1:${httpPort}`;
+  await h.eventually(async () => {
+    if (!p.alive()) throw new Error(`gateway exited: ${p.log()}`);
+    return (await h.request('GET', `${base}/healthz`, { ca, timeout: 1000 })).status === 200;
+  }, 20000, 'TLS gateway /healthz');
+  const tlsApp = await g.startApp({ serverPort }, `tls-client-app-${process.pid}`, { port });
+  const n = await h.request('POST', `${tlsApp.base}/testhub/negotiate?negotiateVersion=1`);
+  assert.equal(n.status, 200);
+  assert.match(JSON.parse(n.text).url, new RegExp(`^https://127\\.0\\.0\\.1:${httpPort}/client/`));
+  for (const transport of ['WebSockets', 'ServerSentEvents', 'LongPolling']) {
+    const r = await new Promise((resolve) => {
+      const env = { ...process.env, NODE_EXTRA_CA_CERTS: cert };
+      const c = require('node:child_process').spawn(process.execPath,
+        [path.join(__dirname, 'lib', 'signalr_client.js'), `${tlsApp.base}/testhub`, transport], { env });
+      let out = '';
+      c.stdout.on('data', (d) => { out += d; });
+      const timer = setTimeout(() => c.kill('SIGKILL'), 20000);
+      c.on('close', () => {
+        clearTimeout(timer);
+        try { resolve(JSON.parse(out.trim().split('\n').pop())); } catch { resolve({ ok: false, error: out }); }
+      });
+    });
+    assert.deepEqual(r, { ok: true, echo: 'over tls', transport }, `${transport}: ${JSON.stringify(r)}`);
+  }
+  // Plain HTTP to the TLS port gets no answer that a client could take for a hub.
+  await assert.rejects(h.request('GET', `http://127.0.0.1:${httpPort}/healthz`, { timeout: 2000 }));
 });
