@@ -21,6 +21,7 @@
 #include "net/transport/http_session.hpp"
 #include "net/transport/http_util.hpp"
 #include "net/transport/hub_session.hpp"
+#include "net/transport/io_turn_scope.hpp"
 #include "net/transport/server_state.hpp"
 #include "net/transport/session.hpp"
 #include "net/transport/tls.hpp"
@@ -383,6 +384,7 @@ void server::run() {
     impl_->watch_hangup();
   });
   auto body = [&st] {
+    transport::io_turn_scope scope(st.ioc);
     for (;;) {
       try {
         st.ioc.run();

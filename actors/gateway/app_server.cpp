@@ -63,6 +63,9 @@ class app_server final : public deployment {
     cfg.set("middleman.heartbeat-interval", caf::timespan{opts_.heartbeat});
     cfg.set("middleman.connection-timeout", caf::timespan{opts_.failure_timeout});
     cfg.set("middleman.app-identifiers", std::vector<std::string>{"actorhub-gateway-v1"});
+    // Link messages are deserialized and delivered by the middleman's own thread: a BASP worker would add a
+    // scheduler hop (a wake-up) per link message (docs/hosted.md "Benchmarks").
+    cfg.set("middleman.workers", std::size_t{0});
     if (tls().enabled()) cluster::configure_link_tls(cfg, tls());
   }
 

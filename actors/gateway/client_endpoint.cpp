@@ -4,6 +4,7 @@
 #include <caf/send.hpp>
 #include <prometheus/gauge.h>
 
+#include "actors/gateway/client_outbox.hpp"
 #include "actors/gateway/link.hpp"
 #include "monitoring/gateway_metrics.hpp"
 #include "monitoring/metrics.hpp"
@@ -25,7 +26,8 @@ const char* const serverless_error =
     "No app server hosts this hub: the connection is serverless and only receives messages.";
 
 // A client of an app server: each frame goes to that app server's link actor, re-encoded with the MessagePack
-// hub protocol, from the I/O thread that read it (in order: the open_connection went the same way first).
+// hub protocol, from the I/O thread that read it, gathered with the other records of that I/O turn
+// (client_outbox.hpp; in order: the open_connection went the same way first).
 class hosted_inbound final : public hub_inbound {
  public:
   hosted_inbound(client_endpoint_settings& s, server_ptr server, std::string hub, std::string id,
@@ -43,7 +45,7 @@ class hosted_inbound final : public hub_inbound {
       mp.write(m, d.bytes);
     }
     if (hm_ && invocations) hm_->received(invocations, 0);
-    caf::anon_send(server_->outbox, out_atom::value, gwire::encode(d));
+    server_->from_clients->add(gwire::encode(d));
     if (s_.gw_metrics) s_.gw_metrics->to_server();
   }
 
@@ -52,7 +54,7 @@ class hosted_inbound final : public hub_inbound {
     c.connection_id = id_;
     c.has_error = error.has_value();
     c.error = error.value_or(std::string());
-    caf::anon_send(server_->outbox, out_atom::value, gwire::encode(c));
+    server_->from_clients->add(gwire::encode(c));
     caf::anon_send(s_.gateway, g_detach_atom::value, hub_, id_);
     if (hm_) hm_->connection_closed();
   }
@@ -145,7 +147,7 @@ class client_endpoint final : public hub_endpoint {
     o.cookies = info.cookies;
     o.transport = info.transport;
     o.protocol = info.protocol;
-    caf::anon_send(server->outbox, out_atom::value, gwire::encode(o));
+    server->from_clients->add(gwire::encode(o));
     if (s_.gw_metrics) s_.gw_metrics->to_server();
     return std::make_unique<hosted_inbound>(s_, server, hub, info.connection_id, hm);
   }

@@ -13,6 +13,7 @@
 
 #include "actors/cluster/cluster_router.hpp"
 #include "actors/cluster/key_proof.hpp"
+#include "actors/gateway/client_outbox.hpp"
 #include "actors/gateway/link.hpp"
 #include "actors/routing/hub_registry.hpp"
 #include <caf/spawn_options.hpp>
@@ -266,6 +267,7 @@ std::string on_handshake(gateway_pointer self, const std::string& bytes) {
     slot->name = in.hello.name;
     slot->link = caf::actor_cast<caf::actor>(sender);
     slot->outbox = self->spawn<caf::linked>(outbox_behavior, caf::actor_cast<caf::actor>(self), slot->link);
+    slot->from_clients = std::make_shared<client_outbox>(caf::actor_cast<caf::actor>(self), slot->link);
     if (st.cfg.metrics) slot->gauge = &st.cfg.metrics->clients(slot->name);
     st.servers[addr].slot = slot;
     st.cfg.directory->put(slot);

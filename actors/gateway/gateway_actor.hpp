@@ -40,11 +40,14 @@ class gateway_metrics;
 namespace actorhub::gateway {
 
 // An admitted app server as the I/O threads see it (to place new clients).
+class client_outbox;
+
 struct server_slot {
   std::string id;
   std::string name;
   caf::actor link;    // the app server's link actor (remote)
-  caf::actor outbox;  // everything for the app server goes through it (in order, coalesced; link.hpp)
+  caf::actor outbox;  // what the gateway actor sends the app server goes through it (in order, coalesced; link.hpp)
+  std::shared_ptr<client_outbox> from_clients;  // what the I/O threads send it (client_outbox.hpp)
   std::atomic<std::size_t> clients{0};
   std::atomic<bool> draining{false};
   prometheus::Gauge* gauge = nullptr;  // actorhub_gateway_clients{server}

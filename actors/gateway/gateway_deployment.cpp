@@ -53,6 +53,9 @@ class gateway_deployment final : public deployment {
     std::vector<std::string> apps{"actorhub-gateway-v1"};
     if (clustered()) apps.push_back("actorhub-cluster-v1");
     cfg.set("middleman.app-identifiers", std::move(apps));
+    // Link messages are deserialized and delivered by the middleman's own thread: a BASP worker would add a
+    // scheduler hop (a wake-up) per link message (docs/hosted.md "Benchmarks").
+    cfg.set("middleman.workers", std::size_t{0});
     // Links on TLS: the gateway presents its certificate and admits only app servers (and gateways) whose
     // certificate the CA file verifies (then they still prove the access key, or the cluster key).
     if (tls().enabled()) cluster::configure_link_tls(cfg, tls());

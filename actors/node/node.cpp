@@ -56,9 +56,6 @@ std::string unique_name() {
 
 node_options named(node_options o) {
   if (o.name.empty()) o.name = unique_name();
-  // An app server's connection actors get their frames from the gateway link's actor, not from an I/O thread:
-  // they run on the scheduler (the plain path).
-  if (o.service.enabled()) o.dispatch.inline_dispatch = false;
   return o;
 }
 

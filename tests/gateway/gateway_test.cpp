@@ -8,11 +8,17 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
 #include "actors/gateway/app_link.hpp"
 #include "actors/gateway/client_endpoint.hpp"
+#include "actors/gateway/client_outbox.hpp"
 #include "actors/gateway/gateway_actor.hpp"
 #include "actors/gateway/link.hpp"
 #include "net/hub_protocol.hpp"
+#include "net/io_turn.hpp"
+#include "net/transport/io_turn_scope.hpp"
 #include "schema/gateway_wire.hpp"
 
 using namespace actorhub;
@@ -273,3 +279,80 @@ CAF_TEST(the link outbox coalesces what is queued before its flush into one batc
   box.clear();
   CAF_CHECK(box.empty() && !box.full());
 }
+
+namespace {
+
+using sent_log = std::shared_ptr<std::vector<std::pair<caf::actor_addr, std::string>>>;
+
+// Records each link message with its sender.
+caf::behavior recorder(caf::event_based_actor* self, sent_log log) {
+  return {
+      [=](gw_atom, const std::string& bytes) {
+        log->emplace_back(caf::actor_cast<caf::actor_addr>(self->current_sender()), bytes);
+      },
+  };
+}
+
+std::vector<std::uint64_t> acks_in(const std::string& bytes) {
+  std::vector<std::uint64_t> out;
+  auto m = gwire::decode(bytes);
+  if (!m) return out;
+  if (auto* a = std::get_if<gwire::ack>(&*m)) out.push_back(a->ack_id);
+  if (auto* b = std::get_if<gwire::batch>(&*m))
+    for (auto& inner : b->messages)
+      if (auto i = gwire::decode(inner); i && std::holds_alternative<gwire::ack>(*i))
+        out.push_back(std::get<gwire::ack>(*i).ack_id);
+  return out;
+}
+
+}  // namespace
+
+CAF_TEST_FIXTURE_SCOPE(client_outbox_tests, test_coordinator_fixture<>)
+
+CAF_TEST(what the I/O threads add in one turn reaches the app server as one message in order from the gateway) {
+  auto log = std::make_shared<std::vector<std::pair<caf::actor_addr, std::string>>>();
+  auto link = sys.spawn(recorder, log);
+  auto gateway = sys.spawn(recorder, log);  // only the sender's identity matters
+  auto box = std::make_shared<client_outbox>(gateway, link);
+  // Off an I/O thread nothing is deferred: sent at once.
+  CAF_CHECK(!after_io_turn([] {}));
+  box->add(gwire::encode(gwire::ack{1}));
+  run();
+  CAF_REQUIRE_EQUAL(log->size(), 1u);
+  CAF_CHECK(log->at(0).first == gateway.address());
+  CAF_CHECK_EQUAL(acks_in(log->at(0).second), std::vector<std::uint64_t>{1});
+  log->clear();
+  // On an I/O thread: three sockets' handlers in one turn add a record each; one flush after all of them.
+  boost::asio::io_context ioc;
+  std::vector<std::size_t> sent_before;  // messages sent when each handler ran
+  {
+    transport::io_turn_scope scope(ioc);
+    for (std::uint64_t i = 2; i <= 4; ++i)
+      boost::asio::post(ioc, [this, box, log, i, &sent_before] {
+        run();
+        CAF_CHECK(in_io_turn());
+        sent_before.push_back(log->size());
+        box->add(gwire::encode(gwire::ack{i}));
+      });
+    ioc.run();
+  }
+  CAF_CHECK(!in_io_turn() && !after_io_turn([] {}));  // the scope ended
+  run();
+  CAF_CHECK_EQUAL(sent_before, (std::vector<std::size_t>{0, 0, 0}));
+  CAF_REQUIRE_EQUAL(log->size(), 1u);
+  CAF_CHECK(log->at(0).first == gateway.address());
+  CAF_CHECK_EQUAL(acks_in(log->at(0).second), (std::vector<std::uint64_t>{2, 3, 4}));
+  // The next turn starts a new message.
+  log->clear();
+  ioc.restart();
+  {
+    transport::io_turn_scope scope(ioc);
+    boost::asio::post(ioc, [box] { box->add(gwire::encode(gwire::ack{5})); });
+    ioc.run();
+  }
+  run();
+  CAF_REQUIRE_EQUAL(log->size(), 1u);
+  CAF_CHECK_EQUAL(acks_in(log->at(0).second), std::vector<std::uint64_t>{5});
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
