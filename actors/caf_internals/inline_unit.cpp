@@ -1,8 +1,11 @@
 // See inline_unit.hpp.
 #include "actors/caf_internals/inline_unit.hpp"
 
+#include <cstring>
+
 #include "caf/abstract_actor.hpp"
 #include "caf/actor_cast.hpp"
+#include "caf/local_actor.hpp"
 #include "caf/message_id.hpp"
 #include "caf/scheduler/abstract_coordinator.hpp"
 
@@ -19,6 +22,15 @@ inline_unit& inline_unit::local(caf::actor_system& sys) {
   return *unit;
 }
 
+bool inline_unit::runs_inline(caf::resumable* job) {
+  // The hub's own actors: they never block and do bounded work per message (a router's fan-out only queues
+  // shared bytes). Names as given in local_router.cpp and connection_actor.cpp.
+  auto* a = dynamic_cast<caf::local_actor*>(job);
+  if (!a) return false;
+  const char* n = a->name();
+  return std::strcmp(n, "actorhub.connection") == 0 || std::strcmp(n, "actorhub.router") == 0;
+}
+
 void inline_unit::deliver(const caf::actor& dest, caf::message msg) {
   auto* target = caf::actor_cast<caf::abstract_actor*>(dest);
   if (!target) return;
@@ -26,10 +38,14 @@ void inline_unit::deliver(const caf::actor& dest, caf::message msg) {
   captured_ = nullptr;
   target->enqueue(nullptr, caf::make_message_id(), std::move(msg), this);
   capturing_ = false;
-  if (auto* job = captured_) {
-    captured_ = nullptr;
-    run(job);
-  }
+  auto* job = captured_;
+  if (!job) return;
+  captured_ = nullptr;
+  follow_head_ = follow_count_ = 0;
+  run(job);
+  // Follow-ups run one after the other (each may add more, up to the bound).
+  while (follow_head_ < follow_count_) run(follow_ups_[follow_head_++]);
+  follow_head_ = follow_count_ = 0;
 }
 
 void inline_unit::exec_later(caf::resumable* job) {
@@ -37,6 +53,10 @@ void inline_unit::exec_later(caf::resumable* job) {
   if (capturing_) {
     captured_ = job;
     capturing_ = false;
+    return;
+  }
+  if (running_ && follow_count_ < max_follow_ups && runs_inline(job)) {
+    follow_ups_[follow_count_++] = job;
     return;
   }
   system().scheduler().enqueue(job);

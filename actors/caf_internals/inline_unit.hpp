@@ -6,10 +6,17 @@
 // switch, several microseconds here, per inbound frame). This unit instead runs the actor right away on the
 // calling thread, exactly as a worker would (resume, then drop or requeue), when the delivery found it idle.
 // CAF still guarantees one thread at a time per actor: an actor that is already scheduled or running elsewhere
-// just gets the message in its mailbox. Everything the actor schedules in turn (the hub actor, group actors)
-// goes to the regular scheduler, and an actor that has more work than one turn continues there as well.
+// just gets the message in its mailbox.
+//
+// Follow-ups: what the inline run makes runnable in turn is run here too, after it (never nested), when it is
+// one of the hub's own non-blocking actors (the hub's router, a connection actor; see runs_inline) and a
+// bounded number of follow-ups per delivery is not used up. So a group send goes connection actor -> router
+// (fan-out to the members' queues) -> connection actor (the router's `ok`, then the caller's Completion) on
+// the I/O thread, with no thread hop. Any other actor, and everything past the bound, goes to the scheduler;
+// an actor that has more work than one turn continues there as well.
 #pragma once
 
+#include <array>
 #include <cstddef>
 
 #include "caf/actor.hpp"
@@ -26,19 +33,27 @@ class inline_unit final : public caf::execution_unit {
   static inline_unit& local(caf::actor_system& sys);
 
   // Puts `msg` into `dest`'s mailbox and, when that made `dest` runnable and no inline run is in progress on
-  // this thread, runs it here before returning.
+  // this thread, runs it here before returning, then the follow-ups it made runnable.
   void deliver(const caf::actor& dest, caf::message msg);
 
   void exec_later(caf::resumable* job) override;
+
+  // Actors of these names may run as follow-ups (CAF's actor names; the router's and the connection actor's).
+  static bool runs_inline(caf::resumable* job);
 
  private:
   explicit inline_unit(caf::actor_system& sys);
   void run(caf::resumable* job);
 
-  bool capturing_ = false;            // inside deliver()'s enqueue: the job to run inline
-  bool running_ = false;              // an inline run is in progress (no nesting: later jobs go to the scheduler)
-  caf::resumable* captured_ = nullptr;
   static constexpr std::size_t max_throughput = 64;  // messages per inline turn before yielding to the scheduler
+  static constexpr std::size_t max_follow_ups = 8;   // follow-up runs per delivery; more go to the scheduler
+
+  bool capturing_ = false;            // inside deliver()'s enqueue: the job to run inline
+  bool running_ = false;              // an inline run is in progress (no nesting: later jobs are follow-ups)
+  caf::resumable* captured_ = nullptr;
+  std::array<caf::resumable*, max_follow_ups> follow_ups_{};  // FIFO, run after the current job
+  std::size_t follow_head_ = 0;   // next follow-up to run
+  std::size_t follow_count_ = 0;  // follow-ups accepted during this delivery (the bound)
 };
 
 }  // namespace actorhub::caf_internals

@@ -37,8 +37,8 @@ close_reason reason_of(close_cause c) {
 
 session::session(std::shared_ptr<server_state> st, std::shared_ptr<connection_slot> slot, transport_kind t,
                  net::any_io_executor exec, connection_info info)
-    : info_(std::move(info)),
-      state_(std::move(st)),
+    : state_(std::move(st)),
+      info_(std::move(info)),
       slot_(std::move(slot)),
       transport_(t),
       exec_(std::move(exec)) {
@@ -180,7 +180,7 @@ std::shared_ptr<transport_link> session::link() const {
   return link_;
 }
 
-bool session::enqueue(shared_bytes bytes, bool binary, bool trackable, bool message) {
+bool session::enqueue(const shared_bytes& bytes, bool binary, bool trackable, bool message) {
   if (!bytes) return false;
   std::shared_ptr<transport_link> wake;
   bool overflow = false;

@@ -43,8 +43,28 @@ class transport_link {
 enum class close_cause : std::uint8_t { normal, client, shutdown, slow, protocol_error, timeout, handshake };
 
 class session : public std::enable_shared_from_this<session> {
+  // What every send (enqueue) and every write (take, written) touches, first and together: on a broadcast
+  // to thousands of connections each session is cold, so these fit in the object's first three cache lines.
+  std::shared_ptr<server_state> state_;    // before every member that uses the io_context it owns
+  mutable std::mutex mu_;
+  outbound_queue queue_;                   // under mu_
+  std::shared_ptr<transport_link> link_;   // under mu_
+  std::unique_ptr<reconnect_buffer> rbuf_;  // under mu_; stateful reconnect only
+
  public:
   enum class phase : std::uint8_t { connecting, open, closing, closed };
+
+ private:
+  std::atomic<phase> phase_{phase::connecting};
+  bool write_scheduled_ = false;  // under mu_: a wake is pending or the writer is busy
+  bool finishing_ = false;        // under mu_
+  std::atomic<std::int64_t> stalled_since_{0};
+  std::atomic<std::int64_t> write_started_{0};
+
+ protected:
+  std::atomic<std::int64_t> last_sent_;
+
+ public:
 
   // What a transport writer gets from take(): records to write, or the signal to end the transport.
   struct batch {
@@ -138,7 +158,7 @@ class session : public std::enable_shared_from_this<session> {
 
   // Thread-safe: queues bytes (bounded); false when closed or overflowing (the session is then closed).
   // `message`: a hub invocation, counted in the sent-messages metric when written.
-  bool enqueue(shared_bytes bytes, bool binary, bool trackable, bool message = false);
+  bool enqueue(const shared_bytes& bytes, bool binary, bool trackable, bool message = false);
   void set_open();
   void enable_reconnect_buffer();
   void ack_outbound(std::int64_t seq);
@@ -153,7 +173,6 @@ class session : public std::enable_shared_from_this<session> {
 
   std::atomic<std::int64_t> created_;
   std::atomic<std::int64_t> last_received_;
-  std::atomic<std::int64_t> last_sent_;
   connection_info info_;
 
  private:
@@ -161,28 +180,17 @@ class session : public std::enable_shared_from_this<session> {
   void update_stall(std::int64_t now);              // under mu_
   bool set_cause(close_cause cause);  // false when a cause was already recorded
 
-  std::shared_ptr<server_state> state_;  // before every member that uses the io_context it owns
   std::shared_ptr<connection_slot> slot_;
   transport_kind transport_;
   boost::asio::any_io_executor exec_;
-
-  mutable std::mutex mu_;
-  outbound_queue queue_;                   // under mu_
-  std::unique_ptr<reconnect_buffer> rbuf_;  // under mu_; stateful reconnect only
   std::int64_t send_seq_ = 0;              // under mu_
-  std::shared_ptr<transport_link> link_;   // under mu_
-  bool write_scheduled_ = false;           // under mu_: a wake is pending or the writer is busy
-  bool finishing_ = false;                 // under mu_
   bool exported_ = false;                  // under mu_: handed to another endpoint (detach_for_export)
   bool aborting_ = false;                  // under mu_
   std::optional<std::string> close_error_;  // under mu_
 
-  std::atomic<phase> phase_{phase::connecting};
   std::atomic<bool> reconnect_{false};
   std::atomic<std::int64_t> delivered_in_{0};  // written under mu_
   std::atomic<bool> post_active_{false};
-  std::atomic<std::int64_t> stalled_since_{0};
-  std::atomic<std::int64_t> write_started_{0};
   std::atomic<std::int64_t> closing_since_{0};
   std::atomic<std::int64_t> detached_since_{0};
   std::atomic<bool> has_cause_{false};

@@ -11,6 +11,7 @@
 #include "caf/actor_system_config.hpp"
 #include "caf/event_based_actor.hpp"
 #include "caf/spawn_options.hpp"
+#include "caf/stateful_actor.hpp"
 
 #include "actors/caf_internals/inline_unit.hpp"
 
@@ -63,4 +64,40 @@ CAF_TEST(deliveries made while an inline run is in progress go to the scheduler)
   CAF_CHECK(id != std::this_thread::get_id());
   caf::anon_send_exit(inner, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(outer, caf::exit_reason::user_shutdown);
+}
+
+namespace {
+
+// Stateful actors named like the hub's own: the router and connection actors may run as follow-ups.
+struct router_named {
+  static inline const char* name = "actorhub.router";
+};
+struct connection_named {
+  static inline const char* name = "actorhub.connection";
+};
+
+}  // namespace
+
+CAF_TEST(a router and connection actor made runnable by an inline run follow it on the same thread) {
+  config cfg;
+  caf::actor_system sys{cfg};
+  std::thread::id router_ran_on;
+  std::thread::id reply_ran_on;
+  auto router = sys.spawn<caf::lazy_init>([&](caf::stateful_actor<router_named>*) -> caf::behavior {
+    return {[&](int x) {
+      router_ran_on = std::this_thread::get_id();
+      return x + 1;  // the reply makes the caller runnable again: a second follow-up
+    }};
+  });
+  auto conn = sys.spawn<caf::lazy_init>([&](caf::stateful_actor<connection_named>* self) -> caf::behavior {
+    return {[&, self](int x) {
+      self->request(router, caf::infinite, x).then([&](int) { reply_ran_on = std::this_thread::get_id(); });
+    }};
+  });
+  inline_unit::local(sys).deliver(conn, caf::make_message(1));
+  // Both ran before deliver returned, here: no worker was woken.
+  CAF_CHECK(router_ran_on == std::this_thread::get_id());
+  CAF_CHECK(reply_ran_on == std::this_thread::get_id());
+  caf::anon_send_exit(router, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(conn, caf::exit_reason::user_shutdown);
 }
