@@ -51,7 +51,13 @@ class connection_inbound : public hub_inbound {
   void on_closed(std::optional<std::string> error) override {
     if (closed_) return;
     closed_ = true;
-    deliver(caf::make_message(closed_atom::value, error.has_value(), error.value_or(std::string())));
+    auto msg = caf::make_message(closed_atom::value, error.has_value(), error.value_or(std::string()));
+    // OnDisconnectedAsync and the router's detach as one chain on this thread (see hub_host::start).
+    if (inline_) {
+      caf_internals::inline_unit::local(sys_).deliver_chain(actor_, std::move(msg));
+    } else {
+      caf_internals::enqueue_plain(actor_, std::move(msg));
+    }
   }
 
  private:
@@ -85,14 +91,24 @@ hub_host::~hub_host() { shutdown(); }
 
 bool hub_host::requires_authentication() const noexcept { return definition().options().require_authentication; }
 
-std::unique_ptr<hub_inbound> hub_host::connect(hub_connection_ptr conn) {
-  auto actor = detail::spawn_connection_actor(sys_, served_, router_, conn);
-  return std::make_unique<connection_inbound>(sys_, std::move(actor), std::move(conn), *served_, inline_dispatch_);
-}
+std::unique_ptr<hub_inbound> hub_host::connect(hub_connection_ptr conn) { return start(std::move(conn), false); }
 
-std::unique_ptr<hub_inbound> hub_host::resume(hub_connection_ptr conn) {
-  auto actor = detail::spawn_connection_actor(sys_, served_, router_, conn, true);
-  return std::make_unique<connection_inbound>(sys_, std::move(actor), std::move(conn), *served_, inline_dispatch_);
+std::unique_ptr<hub_inbound> hub_host::resume(hub_connection_ptr conn) { return start(std::move(conn), true); }
+
+std::unique_ptr<hub_inbound> hub_host::start(hub_connection_ptr conn, bool resumed) {
+  if (!inline_dispatch_) {
+    auto actor = detail::spawn_connection_actor(sys_, served_, router_, conn, resumed);
+    return std::make_unique<connection_inbound>(sys_, std::move(actor), std::move(conn), *served_, false);
+  }
+  // The spawn, the router's attach and the connection actor's first turn (OnConnectedAsync) as one chain on
+  // the calling (I/O) thread: no scheduler thread is woken to set a connection up.
+  auto& unit = caf_internals::inline_unit::local(sys_);
+  std::unique_ptr<hub_inbound> inbound;
+  unit.run_chain([&] {
+    auto actor = detail::spawn_connection_actor(sys_, served_, router_, conn, resumed, &unit);
+    inbound = std::make_unique<connection_inbound>(sys_, std::move(actor), conn, *served_, true);
+  });
+  return inbound;
 }
 
 void hub_host::retire_moved(std::unique_ptr<hub_inbound> receiver) {

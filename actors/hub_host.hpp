@@ -50,6 +50,8 @@ class hub_host : public hub_endpoint {
   void shutdown();
 
  private:
+  std::unique_ptr<hub_inbound> start(hub_connection_ptr conn, bool resumed);
+
   caf::actor_system& sys_;
   std::shared_ptr<const served_hub> served_;
   bool inline_dispatch_;

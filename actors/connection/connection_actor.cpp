@@ -83,8 +83,11 @@ class connection_actor final : public caf_internals::tracked_actor {
 }  // namespace
 
 caf::actor spawn_connection_actor(caf::actor_system& sys, std::shared_ptr<const served_hub> served,
-                                  router_actor router, hub_connection_ptr conn, bool resumed) {
-  return sys.spawn<connection_actor>(std::move(served), std::move(router), std::move(conn), resumed);
+                                  router_actor router, hub_connection_ptr conn, bool resumed,
+                                  caf::execution_unit* host) {
+  caf::actor_config cfg{host};
+  return sys.spawn_class<connection_actor, caf::lazy_init>(cfg, std::move(served), std::move(router), std::move(conn),
+                                                           resumed);
 }
 
 std::atomic<std::uint32_t>& inflight_batches(const caf::actor& actor) {

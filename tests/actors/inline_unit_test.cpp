@@ -5,11 +5,14 @@
 #include "caf/test/unit_test.hpp"
 
 #include <future>
+#include <stdexcept>
 #include <thread>
 
+#include "caf/actor_cast.hpp"
 #include "caf/actor_system.hpp"
 #include "caf/actor_system_config.hpp"
 #include "caf/event_based_actor.hpp"
+#include "caf/message_id.hpp"
 #include "caf/spawn_options.hpp"
 #include "caf/stateful_actor.hpp"
 
@@ -100,4 +103,67 @@ CAF_TEST(a router and connection actor made runnable by an inline run follow it 
   CAF_CHECK(reply_ran_on == std::this_thread::get_id());
   caf::anon_send_exit(router, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(conn, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(a chain runs what it makes runnable and what that makes runnable on the calling thread) {
+  config cfg;
+  caf::actor_system sys{cfg};
+  std::thread::id first_on, second_on;
+  std::promise<std::thread::id> other_on;
+  auto other = sys.spawn<caf::lazy_init>([&](caf::event_based_actor*) -> caf::behavior {
+    return {[&](int) { other_on.set_value(std::this_thread::get_id()); }};
+  });
+  auto second = sys.spawn<caf::lazy_init>([&](caf::stateful_actor<router_named>*) -> caf::behavior {
+    return {[&](int) { second_on = std::this_thread::get_id(); }};
+  });
+  auto first = sys.spawn<caf::lazy_init>([&](caf::stateful_actor<connection_named>* self) -> caf::behavior {
+    return {[&, self](int x) {
+      first_on = std::this_thread::get_id();
+      self->send(second, x + 1);  // through the unit that runs `first`
+      self->send(other, x);       // not one of the hub's actors: the scheduler runs it
+    }};
+  });
+  auto& unit = inline_unit::local(sys);
+  unit.run_chain([&] {
+    auto* target = caf::actor_cast<caf::abstract_actor*>(first);
+    target->enqueue(nullptr, caf::make_message_id(), caf::make_message(1), &unit);
+    // Nothing ran yet: the chain starts when the function returns.
+    CAF_CHECK(first_on == std::thread::id());
+  });
+  CAF_CHECK(first_on == std::this_thread::get_id());
+  CAF_CHECK(second_on == std::this_thread::get_id());
+  CAF_CHECK(other_on.get_future().get() != std::this_thread::get_id());
+  caf::anon_send_exit(first, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(second, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(other, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(a chain whose function throws hands what it made runnable to the scheduler) {
+  config cfg;
+  caf::actor_system sys{cfg};
+  std::promise<std::thread::id> ran;
+  auto a = sys.spawn<caf::lazy_init>([&](caf::stateful_actor<connection_named>*) -> caf::behavior {
+    return {[&](int) { ran.set_value(std::this_thread::get_id()); }};
+  });
+  auto& unit = inline_unit::local(sys);
+  bool thrown = false;
+  try {
+    unit.run_chain([&] {
+      caf::actor_cast<caf::abstract_actor*>(a)->enqueue(nullptr, caf::make_message_id(), caf::make_message(1), &unit);
+      throw std::runtime_error("spawn failed");
+    });
+  } catch (const std::runtime_error&) {
+    thrown = true;
+  }
+  CAF_CHECK(thrown);
+  CAF_CHECK(ran.get_future().get() != std::this_thread::get_id());  // a worker ran it
+  // The unit is usable again: a plain delivery still runs inline.
+  int seen = 0;
+  auto b = sys.spawn<caf::lazy_init>([&](caf::event_based_actor*) -> caf::behavior {
+    return {[&](int x) { seen = x; }};
+  });
+  unit.deliver(b, caf::make_message(7));
+  CAF_CHECK_EQUAL(seen, 7);
+  caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
 }
