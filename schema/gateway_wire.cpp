@@ -7,18 +7,12 @@
 // error); well-formed UTF-8 in every Text field. Any violation or exception yields nullopt.
 #include "schema/gateway_wire.hpp"
 
-#include <capnp/any.h>
-#include <capnp/message.h>
-#include <capnp/serialize.h>
-#include <kj/array.h>
-#include <kj/exception.h>
-
 #include <algorithm>
-#include <cstring>
-#include <exception>
 
 #include "cluster.capnp.h"
 #include "gateway.capnp.h"
+#include "schema/capnp_codec.hpp"
+#include "schema/hub_structs.hpp"
 
 namespace actorhub::gwire {
 namespace {
@@ -27,90 +21,18 @@ namespace s = schema;
 namespace cs = wire::schema;
 using Which = s::GatewayMessage::Which;
 
-constexpr std::size_t word_bytes = sizeof(capnp::word);
-static_assert(max_message_bytes % word_bytes == 0);
-constexpr int nesting_limit = 16;
+static_assert(max_message_bytes % capnp_codec::word_bytes == 0);
 
 static_assert(static_cast<int>(s::FlowKind::CREDIT) == static_cast<int>(flow_kind::credit));
 static_assert(static_cast<int>(s::FlowKind::PAUSE) == static_cast<int>(flow_kind::pause));
 static_assert(static_cast<int>(s::FlowKind::RESUME) == static_cast<int>(flow_kind::resume));
 
-// -- UTF-8 (as cluster_wire.cpp) -------------------------------------------------------------------------------
+using namespace capnp_codec;
+using wire::read;
+using wire::write;
 
-std::size_t utf8_sequence(const unsigned char* p, std::size_t n) {
-  const unsigned char c = p[0];
-  auto cont = [&](std::size_t i, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
-    return i < n && p[i] >= lo && p[i] <= hi;
-  };
-  if (c < 0x80) return 1;
-  if (c < 0xC2) return 0;
-  if (c < 0xE0) return cont(1) ? 2 : 0;
-  if (c < 0xF0) return cont(1, c == 0xE0 ? 0xA0 : 0x80, c == 0xED ? 0x9F : 0xBF) && cont(2) ? 3 : 0;
-  if (c < 0xF5) return cont(1, c == 0xF0 ? 0x90 : 0x80, c == 0xF4 ? 0x8F : 0xBF) && cont(2) && cont(3) ? 4 : 0;
-  return 0;
-}
-
-bool valid_utf8(const char* text, std::size_t n) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text);
-  std::size_t i = 0;
-  while (i < n) {
-    while (n - i >= 8) {
-      std::uint64_t chunk;
-      std::memcpy(&chunk, p + i, 8);
-      if (chunk & 0x8080808080808080ull) break;
-      i += 8;
-    }
-    if (i == n) break;
-    const std::size_t len = utf8_sequence(p + i, n - i);
-    if (len == 0) return false;
-    i += len;
-  }
-  return true;
-}
-
-std::string replace_invalid_utf8(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 16);
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  for (std::size_t i = 0; i < text.size();) {
-    const std::size_t len = utf8_sequence(p + i, text.size() - i);
-    if (len == 0) {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    } else {
-      out.append(text.data() + i, len);
-      i += len;
-    }
-  }
-  return out;
-}
-
-// -- encoding --------------------------------------------------------------------------------------------------
-
-template <class Set>
-void set_text(const std::string& value, Set&& set) {
-  if (valid_utf8(value.data(), value.size())) {
-    set(capnp::Text::Reader(value.data(), value.size()));
-  } else {
-    const std::string fixed = replace_invalid_utf8(value);
-    set(capnp::Text::Reader(fixed.data(), fixed.size()));
-  }
-}
-
-capnp::Data::Reader data(const std::string& value) {
-  return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(value.data()), value.size());
-}
-
-void set_texts(capnp::List<capnp::Text>::Builder list, const std::vector<std::string>& values) {
-  for (unsigned i = 0; i < values.size(); ++i) set_text(values[i], [&](capnp::Text::Reader t) { list.set(i, t); });
-}
-
-std::size_t approx(const std::string& s) { return s.size() + 2 * word_bytes; }
-std::size_t approx(const std::vector<std::string>& v) {
-  std::size_t n = word_bytes;
-  for (const auto& s : v) n += approx(s);
-  return n;
-}
+std::size_t approx(const std::string& v) { return capnp_codec::approx(v); }
+std::size_t approx(const std::vector<std::string>& v) { return capnp_codec::approx(v); }
 std::size_t approx(const string_pairs& v) {
   std::size_t n = word_bytes;
   for (const auto& [k, x] : v) n += approx(k) + approx(x) + 2 * word_bytes;
@@ -119,13 +41,7 @@ std::size_t approx(const string_pairs& v) {
 
 template <class Fill>
 std::string encode_message(std::size_t approx_bytes, Fill&& fill) {
-  constexpr std::size_t max_first_segment_words = max_message_bytes / word_bytes + 1024;
-  const std::size_t words = approx_bytes / word_bytes + 16;
-  capnp::MallocMessageBuilder builder(static_cast<capnp::uint>(std::min(words, max_first_segment_words)));
-  fill(builder.initRoot<s::GatewayMessage>());
-  const kj::Array<capnp::word> flat = capnp::messageToFlatArray(builder);
-  const kj::ArrayPtr<const kj::byte> bytes = flat.asBytes();
-  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+  return capnp_codec::encode_message<s::GatewayMessage>(approx_bytes, max_message_bytes, std::forward<Fill>(fill));
 }
 
 void write_pairs(capnp::List<s::Pair>::Builder list, const string_pairs& v) {
@@ -135,129 +51,9 @@ void write_pairs(capnp::List<s::Pair>::Builder list, const string_pairs& v) {
   }
 }
 
-void write(cs::Delivery::Builder b, const wire::delivery& v) {
-  b.setKind(static_cast<cs::TargetKind>(v.kind));
-  set_texts(b.initNames(static_cast<unsigned>(v.names.size())), v.names);
-  set_texts(b.initExcluded(static_cast<unsigned>(v.excluded.size())), v.excluded);
-  auto payloads = b.initPayloads(static_cast<unsigned>(v.payloads.size()));
-  for (unsigned i = 0; i < v.payloads.size(); ++i) {
-    set_text(v.payloads[i].protocol, [&](auto t) { payloads[i].setProtocol(t); });
-    payloads[i].setBytes(data(v.payloads[i].bytes));
-  }
-  b.setSentAtNs(v.sent_at_ns);
-  b.setSequence(v.sequence);
-}
-
-void write(cs::ClientInvocation::Builder b, const wire::client_invocation& v) {
-  set_text(v.connection_id, [&](auto t) { b.setConnectionId(t); });
-  set_text(v.target, [&](auto t) { b.setTarget(t); });
-  b.setArguments(data(v.arguments));
-  b.setTimeoutMs(v.timeout_ms);
-}
-
-void write(cs::ClientResult::Builder b, const wire::client_result& v) {
-  b.setStatus(static_cast<cs::ResultStatus>(v.status));
-  b.setResult(data(v.result));
-  set_text(v.error, [&](auto t) { b.setError(t); });
-}
-
-void write(cs::PresenceQuery::Builder b, const wire::presence_query& v) {
-  b.setKind(static_cast<cs::PresenceKind>(v.kind));
-  set_text(v.name, [&](auto t) { b.setName(t); });
-}
-
-void write(cs::PresenceAnswer::Builder b, const wire::presence_answer& v) {
-  set_texts(b.initNames(static_cast<unsigned>(v.names.size())), v.names);
-  b.setCount(v.count);
-  b.setFound(v.found);
-}
-
-// -- decoding --------------------------------------------------------------------------------------------------
-
-struct rejected {};
-
-std::string text(capnp::Text::Reader t) {
-  if (!valid_utf8(t.begin(), t.size())) throw rejected{};
-  return std::string(t.begin(), t.size());
-}
-
-std::string bytes(capnp::Data::Reader d) { return std::string(reinterpret_cast<const char*>(d.begin()), d.size()); }
-
-std::vector<std::string> texts(capnp::List<capnp::Text>::Reader list) {
-  std::vector<std::string> out;
-  out.reserve(list.size());
-  for (auto t : list) out.push_back(text(t));
-  return out;
-}
-
-template <class T, class Read, class Reader>
-std::vector<T> structs(Reader list, Read&& read) {
-  std::vector<T> out;
-  if (list.size() == 0) return out;
-  const capnp::AnyStruct::Reader first(list[0]);
-  if (first.getDataSection().size() == 0 && first.getPointerSection().size() == 0) throw rejected{};
-  out.reserve(list.size());
-  for (auto e : list) out.push_back(read(e));
-  return out;
-}
-
-template <class Cpp, class Wire>
-Cpp known(Wire value, Cpp last) {
-  const auto raw = static_cast<std::uint16_t>(value);
-  if (raw > static_cast<std::uint16_t>(last)) throw rejected{};
-  return static_cast<Cpp>(raw);
-}
-
 string_pairs read_pairs(capnp::List<s::Pair>::Reader list) {
   return structs<std::pair<std::string, std::string>>(
       list, [](s::Pair::Reader p) { return std::make_pair(text(p.getName()), bytes(p.getValue())); });
-}
-
-wire::delivery read(cs::Delivery::Reader r) {
-  wire::delivery v;
-  v.kind = known(r.getKind(), wire::target_kind::groups);
-  v.names = texts(r.getNames());
-  v.excluded = texts(r.getExcluded());
-  v.payloads = structs<wire::payload>(r.getPayloads(), [](cs::Payload::Reader p) {
-    return wire::payload{text(p.getProtocol()), bytes(p.getBytes())};
-  });
-  v.sent_at_ns = r.getSentAtNs();
-  v.sequence = r.getSequence();
-  return v;
-}
-
-wire::client_invocation read(cs::ClientInvocation::Reader r) {
-  wire::client_invocation v;
-  v.connection_id = text(r.getConnectionId());
-  v.target = text(r.getTarget());
-  v.arguments = bytes(r.getArguments());
-  v.timeout_ms = r.getTimeoutMs();
-  return v;
-}
-
-wire::client_result read(cs::ClientResult::Reader r) {
-  wire::client_result v;
-  const auto raw = static_cast<std::uint16_t>(r.getStatus());
-  v.status = raw > static_cast<std::uint16_t>(wire::result_status::disconnected) ? wire::result_status::error
-                                                                                 : static_cast<wire::result_status>(raw);
-  v.result = bytes(r.getResult());
-  v.error = text(r.getError());
-  return v;
-}
-
-wire::presence_query read(cs::PresenceQuery::Reader r) {
-  wire::presence_query v;
-  v.kind = known(r.getKind(), wire::presence_kind::user_online);
-  v.name = text(r.getName());
-  return v;
-}
-
-wire::presence_answer read(cs::PresenceAnswer::Reader r) {
-  wire::presence_answer v;
-  v.names = texts(r.getNames());
-  v.count = r.getCount();
-  v.found = r.getFound();
-  return v;
 }
 
 message read_message(s::GatewayMessage::Reader m) {
@@ -502,22 +298,8 @@ std::string encode(const message& v) {
 }
 
 std::optional<message> decode(std::string_view input) noexcept {
-  if (input.empty() || input.size() > max_message_bytes || input.size() % word_bytes != 0) return std::nullopt;
-  try {
-    const std::size_t words = input.size() / word_bytes;
-    kj::Array<capnp::word> aligned = kj::heapArray<capnp::word>(words);
-    std::memcpy(aligned.begin(), input.data(), input.size());
-    capnp::ReaderOptions options;
-    options.traversalLimitInWords = 2 * words;
-    options.nestingLimit = nesting_limit;
-    capnp::FlatArrayMessageReader reader(aligned.asPtr(), options);
-    if (reader.getEnd() != aligned.end()) return std::nullopt;
-    return read_message(reader.getRoot<s::GatewayMessage>());
-  } catch (const rejected&) {
-  } catch (const kj::Exception&) {
-  } catch (const std::exception&) {
-  }
-  return std::nullopt;
+  return read_flat<s::GatewayMessage>(input, max_message_bytes,
+                                      [](s::GatewayMessage::Reader m) { return read_message(m); });
 }
 
 }  // namespace actorhub::gwire

@@ -1,5 +1,6 @@
 // See cluster_router.hpp.
 #include "actors/cluster/cluster_router.hpp"
+#include "actors/cluster/client_result_wire.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -635,24 +636,6 @@ void end_moves_with(router_pointer self, const std::string& name) {
 
 // -- client results and presence --------------------------------------------------------------------------------
 
-wire::client_result to_wire(const client_result& r) {
-  wire::client_result w;
-  w.status = static_cast<wire::result_status>(r.code);
-  if (r.ok()) write_msgpack(r.result, w.result);
-  w.error = r.error;
-  return w;
-}
-
-client_result from_wire(const wire::client_result& w) {
-  client_result r;
-  r.code = static_cast<client_result::status>(w.status);
-  r.error = w.error;
-  std::string err;
-  if (r.ok() && !w.result.empty() && !parse_msgpack(w.result, r.result, err))
-    return client_result::failure(client_result::status::error, "The client's result could not be read.");
-  return r;
-}
-
 wire::presence_query to_wire(const presence_query& q) {
   return {static_cast<wire::presence_kind>(q.what), q.name};
 }
@@ -758,7 +741,7 @@ cluster_router_actor::behavior_type router_behavior(router_pointer self, router_
               .then(
                   [rp](std::string& answer) mutable {
                     auto r = wire::decode_client_result(answer);
-                    rp.deliver(r ? from_wire(*r)
+                    rp.deliver(r ? client_result_from_wire(*r)
                                  : client_result::failure(client_result::status::error, "Malformed client result."));
                   },
                   [rp](caf::error& e) mutable {
@@ -895,7 +878,7 @@ cluster_router_actor::behavior_type router_behavior(router_pointer self, router_
       },
       [=](r_invoke_atom, const std::string& bytes) -> caf::result<std::string> {
         auto fail = [](client_result::status s, std::string text) {
-          return wire::encode(to_wire(client_result::failure(s, std::move(text))));
+          return wire::encode(client_result_to_wire(client_result::failure(s, std::move(text))));
         };
         if (!sender_link(self)) return fail(client_result::status::disconnected, "Not a member.");
         count_in(self, backplane_kind::invoke, bytes.size());
@@ -910,10 +893,10 @@ cluster_router_actor::behavior_type router_behavior(router_pointer self, router_
         client_invocation inv{w->target, *args.if_array(), std::chrono::milliseconds(w->timeout_ms)};
         auto rp = self->make_response_promise<std::string>();
         self->request(e->actor, inv.timeout + std::chrono::seconds(1), invoke_atom::value, std::move(inv))
-            .then([rp](client_result& r) mutable { rp.deliver(wire::encode(to_wire(r))); },
+            .then([rp](client_result& r) mutable { rp.deliver(wire::encode(client_result_to_wire(r))); },
                   [rp](caf::error&) mutable {
-                    rp.deliver(wire::encode(to_wire(client_result::failure(client_result::status::disconnected,
-                                                                           "Connection disconnected."))));
+                    auto gone = client_result::failure(client_result::status::disconnected, "Connection disconnected.");
+                    rp.deliver(wire::encode(client_result_to_wire(gone)));
                   });
         return rp;
       },

@@ -12,6 +12,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/cluster/key_proof.hpp"
+#include "actors/cluster/client_result_wire.hpp"
 #include "actors/gateway/gateway_actor.hpp"
 #include "actors/gateway/link.hpp"
 #include "actors/hub_host.hpp"
@@ -117,24 +118,6 @@ void to_gateway(link_pointer self, std::string bytes) {
   if (!linked(self)) return;
   if (self->state.box.add(std::move(bytes))) self->send(self, flush_atom::value);
   else if (self->state.box.full()) flush(self);
-}
-
-client_result from_wire(const wire::client_result& w) {
-  client_result r;
-  r.code = static_cast<client_result::status>(w.status);
-  r.error = w.error;
-  std::string err;
-  if (r.ok() && !w.result.empty() && !parse_msgpack(w.result, r.result, err))
-    return client_result::failure(client_result::status::error, "The client's result could not be read.");
-  return r;
-}
-
-wire::client_result to_wire(const client_result& r) {
-  wire::client_result w;
-  w.status = static_cast<wire::result_status>(r.code);
-  if (r.ok()) write_msgpack(r.result, w.result);
-  w.error = r.error;
-  return w;
 }
 
 void schedule_dial(link_pointer self) {
@@ -303,7 +286,8 @@ void closed(link_pointer self, const gwire::close_connection& c) {
 void asked_result(link_pointer self, gwire::client_invocation& inv) {
   auto id = inv.id;
   auto fail = [&](client_result::status s, std::string text) {
-    to_gateway(self, gwire::encode(gwire::client_result{id, to_wire(client_result::failure(s, std::move(text)))}));
+    auto failed = cluster::client_result_to_wire(client_result::failure(s, std::move(text)));
+    to_gateway(self, gwire::encode(gwire::client_result{id, std::move(failed)}));
   };
   auto i = self->state.conns.find(inv.invocation.connection_id);
   if (i == self->state.conns.end() || !i->second.actor)
@@ -317,11 +301,12 @@ void asked_result(link_pointer self, gwire::client_invocation& inv) {
                        std::chrono::milliseconds(inv.invocation.timeout_ms)};
   self->request(i->second.actor, caf::infinite, invoke_atom::value, std::move(ci))
       .then(
-          [self, id](client_result& r) { to_gateway(self, gwire::encode(gwire::client_result{id, to_wire(r)})); },
+          [self, id](client_result& r) {
+            to_gateway(self, gwire::encode(gwire::client_result{id, cluster::client_result_to_wire(r)}));
+          },
           [self, id](caf::error&) {
-            to_gateway(self, gwire::encode(gwire::client_result{
-                                 id, to_wire(client_result::failure(client_result::status::disconnected,
-                                                                    "The connection closed."))}));
+            auto closed = client_result::failure(client_result::status::disconnected, "The connection closed.");
+            to_gateway(self, gwire::encode(gwire::client_result{id, cluster::client_result_to_wire(closed)}));
           });
 }
 
@@ -356,7 +341,7 @@ void dispatch(link_pointer self, std::string& bytes, bool nested) {
   if (auto* inv = std::get_if<gwire::client_invocation>(&*m)) return asked_result(self, *inv);
   if (auto* r = std::get_if<gwire::client_result>(&*m)) {
     if (auto i = st.results.find(r->id); i != st.results.end()) {
-      i->second.deliver(from_wire(r->result));
+      i->second.deliver(cluster::client_result_from_wire(r->result));
       st.results.erase(i);
     }
     return;
