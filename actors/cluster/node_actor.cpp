@@ -82,7 +82,8 @@ void tell_routers_down(node_pointer self, const member& m) {
   for (auto& [hub, r] : self->state.routers) self->send(r, peer_down_atom::value, m.info.name, m.info.incarnation);
 }
 
-void drop_member(node_pointer self, const std::string& name, const std::string& reason, bool redial) {
+// `name` by value: callers pass the members map's own key, which the erase below frees.
+void drop_member(node_pointer self, std::string name, const std::string& reason, bool redial) {
   auto& st = self->state;
   auto i = st.members.find(name);
   if (i == st.members.end()) return;

@@ -255,8 +255,11 @@ TEST_F(SlowConsumerBroadcast, ThousandFastAndTwentySlowClients) {
   EXPECT_EQ(closed(*m, close_reason::slow), slow_n);
   for (const auto& e : hub->closes) EXPECT_TRUE(e && e->find("send timeout") != std::string::npos);
   EXPECT_GT(refused.load(), 0u);  // sends to the closed slow clients were refused, not queued
-  // Server and clients in one process: 1,020 connections, their queues and the test's buffers.
+  // Server and clients in one process: 1,020 connections, their queues and the test's buffers. Not under
+  // AddressSanitizer, whose quarantine keeps freed memory resident (185 MB here): the plain build checks it.
+#if !defined(__SANITIZE_ADDRESS__)
   EXPECT_LT(rss_peak - rss_before, 64u * 1024 * 1024) << "RSS grew by " << (rss_peak - rss_before) / 1024 << " KiB";
+#endif
   std::cout << "[ info ] " << fast_n << " fast clients got " << messages << " messages each in "
             << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count()
             << " ms; RSS +" << (rss_peak - rss_before) / 1024 << " KiB\n";
