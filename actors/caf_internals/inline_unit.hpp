@@ -59,7 +59,8 @@ class inline_unit final : public caf::execution_unit {
     run_follow_ups(chain_throughput);
   }
 
-  // deliver() as a chain: dest need not be one of the hub's actors' names to start it, but must be non-blocking.
+  // deliver() as a chain: dest runs here when it is one of the hub's own actors (runs_inline), else on the
+  // scheduler, like any follow-up.
   void deliver_chain(const caf::actor& dest, caf::message msg);
 
   void exec_later(caf::resumable* job) override;
