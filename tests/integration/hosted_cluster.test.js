@@ -11,7 +11,7 @@ const h = require('./lib/hub');
 const g = require('./lib/hosted');
 const { settle } = require('./lib/cluster');
 
-const port = () => g.portIn(30000, 30999);
+const port = () => g.portIn(30500, 30999);
 const CLUSTER_KEY = 'gateway-cluster-test-key';
 let g1, g2, s1, s2;
 const all = {};

@@ -16,7 +16,7 @@ const h = require('./lib/hub');
 const g = require('./lib/hosted');
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'actorhub-link-tls-'));
-const port = () => g.portIn(30000, 30999);
+const port = () => g.portIn(30000, 30499);
 
 // A self-signed certificate (EC P-256, a day): the link certificate every side presents and trusts.
 function makeCert(name) {

@@ -23,12 +23,18 @@ let ports;
 let base;
 let browser;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
+// A port free right now and not returned before: a probed port stays free until the server binds it, so two
+// probes in a row may see the same one.
+const handedOut = new Set();
+async function freePort() {
+  for (;;) {
+    const port = await new Promise((resolve, reject) => {
+      const s = net.createServer();
+      s.on('error', reject);
+      s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    });
+    if (!handedOut.has(port)) { handedOut.add(port); return port; }
+  }
 }
 
 const refused = (host, port) => new Promise((resolve) => {

@@ -73,19 +73,14 @@ async function startApp(gw, name, { key = KEY, port = h.freePort, extra = [], wa
   return p;
 }
 
-// A port in [lo, hi] free right now (helpers that run in parallel are given disjoint ranges).
+// A port in [lo, hi] free right now and not handed out before by this process (test files that run in parallel
+// are given disjoint ranges).
 async function portIn(lo, hi) {
-  const net = require('node:net');
   const span = hi - lo + 1;
   const start = Math.floor(Math.random() * span);
   for (let i = 0; i < span; ++i) {
     const candidate = lo + ((start + i) % span);
-    const ok = await new Promise((resolve) => {
-      const srv = net.createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen(candidate, '127.0.0.1', () => srv.close(() => resolve(true)));
-    });
-    if (ok) return candidate;
+    if (await h.claimPort(candidate)) return candidate;
   }
   throw new Error(`no free port in ${lo}-${hi}`);
 }

@@ -35,12 +35,33 @@ async function eventually(fn, ms, what) {
   }
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
+// Ports this test process has handed out. A port is free when probed but only taken when the server under test
+// binds it, so two probes in a row can return the same one; no port is handed out twice.
+const handedOut = new Set();
+
+// True (and the port recorded as handed out) when `port` can be bound on 127.0.0.1 right now.
+function claimPort(port) {
+  if (port !== 0 && handedOut.has(port)) return Promise.resolve(0);
+  return new Promise((resolve) => {
     const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+    srv.once('error', () => resolve(0));
+    srv.listen(port, '127.0.0.1', () => {
+      const got = srv.address().port;
+      srv.close(() => {
+        if (handedOut.has(got)) return resolve(0);
+        handedOut.add(got);
+        resolve(got);
+      });
+    });
   });
+}
+
+async function freePort() {
+  for (let i = 0; i < 100; ++i) {
+    const port = await claimPort(0);
+    if (port) return port;
+  }
+  throw new Error('no free port');
 }
 
 // A port held open by this process (to provoke "port in use").
@@ -210,5 +231,5 @@ async function scrape(hub) {
   return r;
 }
 
-module.exports = { BIN, HUB_EXE, RS, withTimeout, eventually, freePort, occupiedPort, request, runHub, startHub, stopAll,
+module.exports = { BIN, HUB_EXE, RS, withTimeout, eventually, freePort, claimPort, occupiedPort, request, runHub, startHub, stopAll,
   RawHub, sample, scrape };
