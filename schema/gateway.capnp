@@ -49,6 +49,7 @@ struct ServerHello {
   name @1 :Text;            # --name, for logs and GetServerName
   nonce @2 :Data;           # 32 random bytes
   version @3 :UInt32 = 1;   # link protocol version
+  link @4 :UInt32 = 0;      # which of the server's links this is (--service-links; 0 .. links-1)
 }
 
 # The gateway proves the access key: HMAC-SHA256(key, "actorhub-gateway-v1 challenge" | hello.nonce | nonce |

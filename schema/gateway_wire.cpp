@@ -60,7 +60,7 @@ message read_message(s::GatewayMessage::Reader m) {
   switch (m.which()) {
     case Which::SERVER_HELLO: {
       auto r = m.getServerHello();
-      return server_hello{text(r.getServerId()), text(r.getName()), bytes(r.getNonce()), r.getVersion()};
+      return server_hello{text(r.getServerId()), text(r.getName()), bytes(r.getNonce()), r.getVersion(), r.getLink()};
     }
     case Which::SERVER_CHALLENGE: {
       auto r = m.getServerChallenge();
@@ -147,6 +147,7 @@ std::string encode(const server_hello& v) {
     set_text(v.name, [&](auto t) { b.setName(t); });
     b.setNonce(data(v.nonce));
     b.setVersion(v.version);
+    b.setLink(v.link);
   });
 }
 

@@ -30,6 +30,7 @@ struct server_hello {
   std::string name;
   std::string nonce;  // 32 random bytes
   std::uint32_t version = 1;
+  std::uint32_t link = 0;  // which of the server's links (each is admitted on its own)
 };
 
 // HMAC-SHA256(key, "actorhub-gateway-v1 challenge" | hello.nonce | nonce | server_id)

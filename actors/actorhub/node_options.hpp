@@ -69,6 +69,9 @@ struct service_options {
   // More gateways of the same cluster (--service repeated): after a failed dial or a lost link the next one in
   // turn is dialled, so an app server whose gateway died links to another.
   std::vector<std::string> more_gateways;
+  // Links to the gateway (--service-links, 1-16), like Azure's server connections: each is its own ordered
+  // channel with its own share of the clients, so one busy link does not hold up the others.
+  std::size_t links = 1;
   std::chrono::milliseconds retry{200};       // first re-dial after the link is lost (doubles up to max_retry)
   std::chrono::milliseconds max_retry{3000};
   std::chrono::seconds token_lifetime{3600};  // `exp` of the redirect token (at most 1 h)

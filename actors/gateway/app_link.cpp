@@ -102,9 +102,11 @@ struct link_state {
 
 using link_pointer = caf::stateful_actor<link_state>*;
 
-bool linked(link_pointer self) { return self->state.cfg.shared->linked.load(); }
+link_status& status_of(link_pointer self) { return *self->state.cfg.shared->links[self->state.cfg.index]; }
 
-caf::actor gateway_of(link_pointer self) { return self->state.cfg.shared->current_gateway(); }
+bool linked(link_pointer self) { return status_of(self).linked.load(); }
+
+caf::actor gateway_of(link_pointer self) { return status_of(self).current_gateway(); }
 
 void flush(link_pointer self) {
   auto& box = self->state.box;
@@ -132,15 +134,17 @@ void schedule_dial(link_pointer self) {
 void link_down(link_pointer self, const std::string& why) {
   auto& st = self->state;
   auto& sh = *st.cfg.shared;
-  bool was = sh.linked.exchange(false);
+  auto& me = status_of(self);
+  bool was = me.linked.exchange(false);
   {
-    std::lock_guard<std::mutex> lk(sh.mu);
-    sh.gateway = caf::actor();
+    std::lock_guard<std::mutex> lk(me.mu);
+    me.gateway = caf::actor();
   }
   st.box.clear();
   auto conns = std::move(st.conns);
   st.conns.clear();
   for (auto& [id, h] : conns) {
+    sh.drop_owner(id);
     h.conn->gone();
     h.inbound->on_closed(std::string("The gateway link was lost."));
   }
@@ -151,7 +155,7 @@ void link_down(link_pointer self, const std::string& why) {
   st.results.clear();
   for (auto& [id, rp] : st.presences) rp.deliver(presence_result{});
   st.presences.clear();
-  if (was) log::warning("app server: lost the gateway link (" + why + "); re-dialling");
+  if (was) log::warning("app server: lost gateway link " + std::to_string(st.cfg.index) + " (" + why + "); re-dialling");
   schedule_dial(self);
 }
 
@@ -181,7 +185,7 @@ void dial(link_pointer self) {
             auto gw = caf::actor_cast<caf::actor>(ptr);
             auto& cfg = self->state.cfg;
             auto my_nonce = cluster::nonce();
-            gwire::server_hello hello{cfg.server_id, cfg.name, my_nonce, 1};
+            gwire::server_hello hello{cfg.server_id, cfg.name, my_nonce, 1, static_cast<std::uint32_t>(cfg.index)};
             self->request(gw, std::chrono::seconds(5), g_hello_atom::value, gwire::encode(hello))
                 .then(
                     [=](std::string& bytes) {
@@ -203,18 +207,23 @@ void dial(link_pointer self) {
                                 if (!a) return fail("the gateway refused this server: a wrong --access-key?");
                                 auto& st = self->state;
                                 auto& sh = *st.cfg.shared;
+                                auto& me = status_of(self);
                                 {
                                   std::lock_guard<std::mutex> lk(sh.mu);
-                                  sh.gateway = gw;
                                   sh.client_base = a->client_url;
                                 }
-                                sh.linked = true;
+                                {
+                                  std::lock_guard<std::mutex> lk(me.mu);
+                                  me.gateway = gw;
+                                }
+                                me.linked = true;
                                 st.dialing = false;
                                 st.backoff = std::chrono::milliseconds(0);
                                 self->monitor(gw);
                                 register_hubs(self);
                                 if (sh.draining) to_gateway(self, gwire::encode(gwire::draining{st.cfg.server_id}));
-                                log::info("app server: linked to the gateway at " + st.cfg.gateway.text());
+                                log::info("app server: link " + std::to_string(st.cfg.index) +
+                                          " to the gateway at " + st.cfg.gateway.text() + " is up");
                               },
                               [=](caf::error&) { fail("handshake timed out"); });
                     },
@@ -254,6 +263,7 @@ void open(link_pointer self, gwire::open_connection& o) {
   if (!p) return close_at_gateway("Unknown protocol.");
   auto id = o.connection_id;
   auto conn = std::make_shared<proxy_connection>(info_of(o), *p, caf::actor_cast<caf::actor>(self));
+  st.cfg.shared->set_owner(id, st.cfg.index);  // before connect: the connection's attach asks for it
   auto inbound = h->second->connect(conn);
   st.conns[id] = hosted{std::move(conn), std::move(inbound), caf::actor()};
 }
@@ -279,6 +289,7 @@ void closed(link_pointer self, const gwire::close_connection& c) {
   if (i == self->state.conns.end()) return;
   auto h = std::move(i->second);
   self->state.conns.erase(i);
+  self->state.cfg.shared->drop_owner(c.connection_id);
   h.conn->gone();
   h.inbound->on_closed(c.has_error ? std::optional<std::string>(c.error) : std::nullopt);
 }
@@ -452,10 +463,24 @@ caf::behavior link_behavior(link_pointer self, link_settings cfg) {
 struct proxy_state {
   std::string hub;
   std::shared_ptr<link_shared> shared;
+  // The link of each attached connection actor (by its address, the sender of its requests), and the address
+  // by connection id (for detach).
+  std::unordered_map<caf::actor_addr, caf::actor> link_of;
+  std::unordered_map<std::string, caf::actor_addr> by_id;
   static inline const char* name = "actorhub.gateway_proxy_router";
 };
 
 using proxy_pointer = router_actor::stateful_pointer<proxy_state>;
+
+// The link a request goes over: the requesting connection's own link (its records travel there, so what it
+// causes stays in order with what it writes), else the first link that is up.
+caf::actor link_for(proxy_pointer self) {
+  auto& st = self->state;
+  if (auto& s = self->current_sender()) {
+    if (auto i = st.link_of.find(caf::actor_cast<caf::actor_addr>(s)); i != st.link_of.end()) return i->second;
+  }
+  return st.shared->any_link();
+}
 
 wire::target_kind kind_of(send_target::kind k) {
   switch (k) {
@@ -472,13 +497,25 @@ router_actor::behavior_type proxy_behavior(proxy_pointer self, std::string hub, 
   self->state.shared = std::move(shared);
   return {
       [=](attach_atom, connection_entry& e) {
-        caf::anon_send(self->state.shared->link, attach_atom::value, e.connection_id, e.actor);
+        auto& st = self->state;
+        if (auto link = st.shared->owner(e.connection_id)) {
+          if (e.actor) {
+            st.link_of[e.actor.address()] = link;
+            st.by_id[e.connection_id] = e.actor.address();
+          }
+          caf::anon_send(link, attach_atom::value, e.connection_id, e.actor);
+        }
         return ok_atom::value;
       },
-      [=](detach_atom, const std::string&) {},
+      [=](detach_atom, const std::string& id) {
+        auto& st = self->state;
+        if (auto i = st.by_id.find(id); i != st.by_id.end()) {
+          st.link_of.erase(i->second);
+          st.by_id.erase(i);
+        }
+      },
       [=](send_atom, send_target& t, const encoded_ptr& msg) {
-        auto& sh = *self->state.shared;
-        if (auto gw = sh.current_gateway()) {
+        if (auto link = link_for(self)) {
           gwire::hub_delivery d;
           d.hub = self->state.hub;
           d.delivery.kind = kind_of(t.what);
@@ -487,23 +524,27 @@ router_actor::behavior_type proxy_behavior(proxy_pointer self, std::string hub, 
           d.delivery.payloads.push_back({"json", *msg->bytes(json_protocol())});
           d.delivery.payloads.push_back({"messagepack", *msg->bytes(messagepack_protocol())});
           // Handed to the ordered link (the link actor's outbox) before `ok`: the sender's later writes follow it.
-          caf::anon_send(sh.link, out_atom::value, gwire::encode(d));
+          // A link that is down drops it (its clients are being closed).
+          caf::anon_send(link, out_atom::value, gwire::encode(d));
         }
         return ok_atom::value;
       },
       [=](group_atom, bool join, std::string& conn, std::string& group) -> caf::result<ok_atom> {
+        auto link = link_for(self);  // before the promise: making it takes the sender out of the message
         auto rp = self->make_response_promise<ok_atom>();
-        return rp.delegate(self->state.shared->link, group_atom::value, self->state.hub, join, std::move(conn),
+        return rp.delegate(link, group_atom::value, self->state.hub, join, std::move(conn),
                            std::move(group));
       },
       [=](invoke_atom, std::string& conn, client_invocation& inv) -> caf::result<client_result> {
+        auto link = link_for(self);
         auto rp = self->make_response_promise<client_result>();
-        return rp.delegate(self->state.shared->link, invoke_atom::value, self->state.hub, std::move(conn),
+        return rp.delegate(link, invoke_atom::value, self->state.hub, std::move(conn),
                            std::move(inv));
       },
       [=](presence_atom, const presence_query& q) -> caf::result<presence_result> {
+        auto link = link_for(self);
         auto rp = self->make_response_promise<presence_result>();
-        return rp.delegate(self->state.shared->link, presence_atom::value, self->state.hub, q);
+        return rp.delegate(link, presence_atom::value, self->state.hub, q);
       },
       [=](stats_atom) { return router_stats{}; },
       [=](shutdown_atom) { self->quit(caf::exit_reason::user_shutdown); },

@@ -5,6 +5,7 @@
 // allowReconnect.
 #include "actors/node/deployment.hpp"
 
+#include <algorithm>
 #include <random>
 #include <thread>
 
@@ -98,47 +99,66 @@ class app_server final : public deployment {
       return std::make_error_code(std::errc::invalid_argument);
     }
     ensure_link();
-    caf::anon_send(link_, gateway::l_dial_atom::value);
+    for (auto& l : links_) caf::anon_send(l, gateway::l_dial_atom::value);
     return {};
   }
 
   void drain(std::chrono::milliseconds budget) override {
-    if (!link_) return;
+    if (links_.empty()) return;
     // No new clients; let the invocations in flight finish; then every client is closed with allowReconnect.
-    caf::anon_send(link_, gateway::l_drain_atom::value);
+    for (auto& l : links_) caf::anon_send(l, gateway::l_drain_atom::value);
     auto deadline = std::chrono::steady_clock::now() + std::min(budget, std::chrono::milliseconds(2000));
     caf::scoped_actor self{*services_.system};
     while (std::chrono::steady_clock::now() < deadline) {
       std::int64_t n = 0;
-      self->request(link_, std::chrono::milliseconds(500), gateway::l_inflight_atom::value)
-          .receive([&](std::int64_t x) { n = x; }, [&](caf::error&) { n = 0; });
+      for (auto& l : links_)
+        self->request(l, std::chrono::milliseconds(500), gateway::l_inflight_atom::value)
+            .receive([&](std::int64_t x) { n += x; }, [&](caf::error&) {});
       if (n == 0) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    self->request(link_, std::chrono::milliseconds(1500), gateway::l_close_atom::value)
-        .receive([](ok_atom) {}, [](caf::error&) {});
+    // Each link answers once the gateway has processed its closes; they run side by side.
+    using handle = decltype(self->request(links_.front(), caf::infinite, gateway::l_close_atom::value));
+    std::vector<handle> pending;
+    for (auto& l : links_)
+      pending.push_back(self->request(l, std::chrono::milliseconds(1500), gateway::l_close_atom::value));
+    for (auto& p : pending) p.receive([](ok_atom) {}, [](caf::error&) {});
   }
 
   void stop() override {
-    if (link_) caf::anon_send(link_, shutdown_atom::value);
+    for (auto& l : links_) caf::anon_send(l, shutdown_atom::value);
   }
 
   health_report health() const override {
-    bool up = shared_->linked.load();
+    auto linked = shared_->linked();
+    bool up = linked > 0;
     return {up ? 200 : 503,
             boost::json::serialize(boost::json::object{{"status", up ? "ok" : "connecting"},
                                                        {"name", services_.options->name},
                                                        {"members", 1},
-                                                       {"gateway", opts_.gateway}})};
+                                                       {"gateway", opts_.gateway},
+                                                       {"links", linked}})};
   }
 
  private:
   cluster::link_tls_files tls() const { return {opts_.tls_cert, opts_.tls_key, opts_.tls_ca}; }
 
+  // The link actors (--service-links, at least one), each dialling on its own.
   void ensure_link() {
-    if (link_) return;
+    if (!links_.empty()) return;
+    auto n = std::max<std::size_t>(1, opts_.links);
+    for (std::size_t i = 0; i < n; ++i) shared_->add_link();
+    for (std::size_t i = 0; i < n; ++i) {
+      auto link = spawn_link(i);
+      shared_->links[i]->actor = link;
+      links_.push_back(std::move(link));
+    }
+  }
+
+  caf::actor spawn_link(std::size_t index) {
     gateway::link_settings ls;
     ls.server_id = server_id_;
+    ls.index = index;
     ls.name = services_.options->name;
     ls.key = services_.options->http.access_key;
     ls.gateway = gateway_;
@@ -153,15 +173,14 @@ class app_server final : public deployment {
     ls.hosts = services_.hosts;
     ls.shared = shared_;
     // The gateway's address is set at start(); the link actor dials only then.
-    link_ = gateway::spawn_link_actor(*services_.system, std::move(ls));
-    shared_->link = link_;
+    return gateway::spawn_link_actor(*services_.system, std::move(ls));
   }
 
   // POST {hub}/negotiate: {"url": the gateway's client URL for the hub, "accessToken": a token for exactly that URL,
   // carrying the caller's claims and pinning it to this server}.
   std::optional<http_response> redirect(const hub_endpoint& endpoint, const std::string& user_id,
                                         const object& claims) {
-    if (!shared_->linked.load() || shared_->draining.load())
+    if (shared_->linked() == 0 || shared_->draining.load())
       return json_error(503, "This app server is not linked to its gateway.");
     std::string hub;
     if (services_.hosts)
@@ -195,7 +214,7 @@ class app_server final : public deployment {
   std::string server_id_;
   host_port gateway_;
   std::vector<host_port> more_;  // other gateways of the cluster, tried in turn
-  caf::actor link_;
+  std::vector<caf::actor> links_;
 };
 
 }  // namespace

@@ -28,15 +28,17 @@ namespace actorhub::gateway {
 
 server_ptr server_directory::pick(const std::string& hub, const std::string& pinned) const {
   std::lock_guard<std::mutex> lk(mu_);
+  auto least_loaded = [&](bool only_pinned) {
+    server_ptr best;
+    for (auto& [id, e] : servers_) {
+      if (!e.hubs.count(hub) || e.server->draining.load() || (only_pinned && e.server->name != pinned)) continue;
+      if (!best || e.server->clients.load() < best->clients.load()) best = e.server;
+    }
+    return best;
+  };
   if (!pinned.empty())
-    for (auto& [id, e] : servers_)
-      if (e.server->name == pinned && e.hubs.count(hub) && !e.server->draining.load()) return e.server;
-  server_ptr best;
-  for (auto& [id, e] : servers_) {
-    if (!e.hubs.count(hub) || e.server->draining.load()) continue;
-    if (!best || e.server->clients.load() < best->clients.load()) best = e.server;
-  }
-  return best;
+    if (auto s = least_loaded(true)) return s;
+  return least_loaded(false);
 }
 
 void server_directory::put(const server_ptr& s) {
@@ -165,8 +167,19 @@ bool from_local(gateway_pointer self) {
   return !s || s->node() == self->node();
 }
 
+// App servers, not links: an app server with several links counts once.
+std::size_t server_count(gateway_pointer self) {
+  std::set<std::string> processes;
+  for (auto& [addr, rec] : self->state.servers) processes.insert(rec.slot->process);
+  return processes.size();
+}
+
+std::string link_label(const server_slot& s) {
+  return "app server '" + s.name + "'" + (s.index == 0 ? std::string() : " (link " + std::to_string(s.index) + ")");
+}
+
 void publish_count(gateway_pointer self) {
-  auto n = self->state.servers.size();
+  auto n = server_count(self);
   if (self->state.cfg.servers) self->state.cfg.servers->store(n);
   if (self->state.cfg.app_servers) self->state.cfg.app_servers->Set(static_cast<double>(n));
 }
@@ -223,9 +236,9 @@ void drop_server(gateway_pointer self, const caf::actor_addr& addr, const std::s
   // Linked so that it ends with the gateway actor; unlinked first so that its end does not end the gateway actor.
   self->unlink_from(rec.slot->outbox);
   caf::anon_send_exit(rec.slot->outbox, caf::exit_reason::user_shutdown);
-  log::warning("gateway: app server '" + rec.slot->name + "' left (" + why + "); its " +
+  log::warning("gateway: " + link_label(*rec.slot) + " left (" + why + "); its " +
                std::to_string(rec.clients.size()) + " client(s) were told to reconnect; " +
-               std::to_string(st.servers.size()) + " app server(s) linked");
+               std::to_string(server_count(self)) + " app server(s) linked");
 }
 
 // -- handshake ---------------------------------------------------------------------------------------------------
@@ -256,15 +269,18 @@ std::string on_handshake(gateway_pointer self, const std::string& bytes) {
                 "gateway: refused app server '" + in.hello.name + "': it did not prove the access key");
       return {};
     }
-    // A server id is one process start: the same id again is the same process re-linking.
+    // A server id is one process start: the same id and link again is the same process re-linking.
+    auto id = in.hello.server_id + "#" + std::to_string(in.hello.link);
     for (auto& [a, rec] : st.servers)
-      if (rec.slot->id == in.hello.server_id) {
+      if (rec.slot->id == id) {
         drop_server(self, a, "replaced by a new link");
         break;
       }
     auto slot = std::make_shared<server_slot>();
-    slot->id = in.hello.server_id;
+    slot->id = std::move(id);
+    slot->process = in.hello.server_id;
     slot->name = in.hello.name;
+    slot->index = in.hello.link;
     slot->link = caf::actor_cast<caf::actor>(sender);
     slot->outbox = self->spawn<caf::linked>(outbox_behavior, caf::actor_cast<caf::actor>(self), slot->link);
     slot->from_clients = std::make_shared<client_outbox>(caf::actor_cast<caf::actor>(self), slot->link);
@@ -273,7 +289,7 @@ std::string on_handshake(gateway_pointer self, const std::string& bytes) {
     st.cfg.directory->put(slot);
     self->monitor(slot->link);
     publish_count(self);
-    log::info("gateway: app server '" + slot->name + "' linked; " + std::to_string(st.servers.size()) +
+    log::info("gateway: " + link_label(*slot) + " linked; " + std::to_string(server_count(self)) +
               " app server(s)");
     return gwire::encode(gwire::admitted{*st.cfg.client_base});
   }
@@ -460,7 +476,7 @@ void apply(gateway_pointer self, server_rec* srv, std::string& bytes, bool neste
   }
   if (std::get_if<gwire::draining>(&*m)) {
     srv->slot->draining = true;
-    log::info("gateway: app server '" + srv->slot->name + "' is draining; no new clients go to it");
+    log::info("gateway: " + link_label(*srv->slot) + " is draining; no new clients go to it");
     return;
   }
   // flow_control and anything else: nothing to do (CAF's link is reliable and ordered; see docs/hosted.md).

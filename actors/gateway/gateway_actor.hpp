@@ -39,12 +39,16 @@ class gateway_metrics;
 
 namespace actorhub::gateway {
 
-// An admitted app server as the I/O threads see it (to place new clients).
+// One admitted link of an app server, as the I/O threads see it (to place new clients). An app server may hold
+// several links (--service-links): each is admitted on its own and is a slot of its own; a client is bound to one
+// slot for its life, and everything about it travels over that link.
 class client_outbox;
 
 struct server_slot {
-  std::string id;
-  std::string name;
+  std::string id;       // "<process>#<link>": unique per link
+  std::string process;  // the app server's id (one per process start), the same for all its links
+  std::string name;     // its --name
+  std::uint32_t index = 0;  // which of its links
   caf::actor link;    // the app server's link actor (remote)
   caf::actor outbox;  // what the gateway actor sends the app server goes through it (in order, coalesced; link.hpp)
   std::shared_ptr<client_outbox> from_clients;  // what the I/O threads send it (client_outbox.hpp)
@@ -57,9 +61,9 @@ using server_ptr = std::shared_ptr<server_slot>;
 // Which app servers run which hub. Written by the gateway actor, read by the I/O threads.
 class server_directory {
  public:
-  // The app server for a new client of `hub`: the one named `pinned` (its --name, from the token) if it runs the
-  // hub and is not draining, else the least
-  // loaded one that does; null when none does (the hub is serverless).
+  // The app-server link for a new client of `hub`: the least loaded link of the server named `pinned` (its
+  // --name, from the token) if that server runs the hub and is not draining, else the least loaded link of any
+  // server that does; null when none does (the hub is serverless).
   server_ptr pick(const std::string& hub, const std::string& pinned) const;
   void put(const server_ptr& s);
   void set_hubs(const std::string& id, std::vector<std::string> hubs);

@@ -200,6 +200,12 @@ const std::map<std::string, flag_spec>& table() {
                        (o.service.gateway.empty() ? o.service.gateway : o.service.more_gateways.emplace_back()) = v;
                        return {};
                      }}},
+      {"--service-links", {false, [](const std::string& v, node_options& o) -> std::string {
+                             auto n = parse_unsigned(v, 16);
+                             if (!n || *n == 0) return bad("--service-links", v, "1 .. 16");
+                             o.service.links = static_cast<std::size_t>(*n);
+                             return {};
+                           }}},
       {"--service-tls-cert", {false, [](const std::string& v, node_options& o) -> std::string {
                                 if (v.empty()) return "--service-tls-cert must name a file";
                                 o.service.tls_cert = v;
@@ -233,6 +239,7 @@ const char* usage() {
          "                       [--cluster-key KEY] [--node-tls-cert FILE --node-tls-key FILE]\n"
          "  hosted mode:         [--service HOST:PORT]... --access-key KEY  (app server behind actorhub-gateway; more\n"
          "                       --service values: other gateways of its cluster, tried in turn)\n"
+         "                       [--service-links N]  (links to the gateway, 1 .. 16; default 1)\n"
          "                       [--service-tls-cert FILE --service-tls-key FILE [--service-tls-ca FILE]]\n";
 }
 

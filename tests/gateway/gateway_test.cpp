@@ -28,12 +28,14 @@ namespace {
 
 // What the stand-in gateway received, decoded, in arrival order.
 using received_log = std::shared_ptr<std::vector<gwire::message>>;
+// Which link actor sent each of them.
+using sender_log = std::shared_ptr<std::vector<caf::actor_addr>>;
 
 // Answers group changes with an ack and client invocations with the result 7, like the real gateway would once
 // the change is in effect / the client answered.
 void answer(caf::event_based_actor* self, const received_log& log, const gwire::message& one);
 
-caf::behavior fake_gateway(caf::event_based_actor* self, received_log log) {
+caf::behavior fake_gateway(caf::event_based_actor* self, received_log log, sender_log senders) {
   return {
       [=](gw_atom, const std::string& bytes) {
         auto outer = gwire::decode(bytes);
@@ -45,7 +47,10 @@ caf::behavior fake_gateway(caf::event_based_actor* self, received_log log) {
         } else {
           all.push_back(*outer);
         }
-        for (auto& one : all) answer(self, log, one);
+        for (auto& one : all) {
+          senders->push_back(caf::actor_cast<caf::actor_addr>(self->current_sender()));
+          answer(self, log, one);
+        }
       },
   };
 }
@@ -65,31 +70,36 @@ void answer(caf::event_based_actor* self, const received_log& log, const gwire::
 
 struct fixture : test_coordinator_fixture<> {
   received_log log = std::make_shared<std::vector<gwire::message>>();
-  caf::actor gw = sys.spawn(fake_gateway, log);
+  sender_log senders = std::make_shared<std::vector<caf::actor_addr>>();
+  caf::actor gw = sys.spawn(fake_gateway, log, senders);
   std::shared_ptr<link_shared> shared = std::make_shared<link_shared>();
-  caf::actor link;
+  caf::actor link, link2;  // an app server with two links (--service-links 2), both linked to `gw`
   router_actor router;
 
   fixture() {
-    link_settings ls;
-    ls.server_id = "app-1.x";
-    ls.name = "app-1";
-    ls.key = "k";
-    ls.shared = shared;
-    link = spawn_link_actor(sys, std::move(ls));
-    shared->link = link;
-    {
-      std::lock_guard<std::mutex> lk(shared->mu);
-      shared->gateway = gw;
-      shared->client_base = "http://127.0.0.1:8080";
+    shared->add_link();
+    shared->add_link();
+    for (std::size_t i = 0; i < 2; ++i) {
+      link_settings ls;
+      ls.server_id = "app-1.x";
+      ls.index = i;
+      ls.name = "app-1";
+      ls.key = "k";
+      ls.shared = shared;
+      auto l = spawn_link_actor(sys, std::move(ls));
+      shared->links[i]->actor = l;
+      shared->links[i]->gateway = gw;
+      shared->links[i]->linked = true;
+      (i == 0 ? link : link2) = l;
     }
-    shared->linked = true;
+    shared->client_base = "http://127.0.0.1:8080";
     router = spawn_proxy_router(sys, "testhub", shared);
     run();
   }
 
   ~fixture() {
     anon_send_exit(link, caf::exit_reason::user_shutdown);
+    anon_send_exit(link2, caf::exit_reason::user_shutdown);
     anon_send_exit(router, caf::exit_reason::user_shutdown);
     anon_send_exit(gw, caf::exit_reason::user_shutdown);
     run();
@@ -160,8 +170,8 @@ CAF_TEST(without an ack from the gateway a group change stays pending and acks f
     }};
   });
   {
-    std::lock_guard<std::mutex> lk(shared->mu);
-    shared->gateway = silent;
+    std::lock_guard<std::mutex> lk(shared->links[0]->mu);
+    shared->links[0]->gateway = silent;
   }
   auto rp = self->request(router, caf::infinite, group_atom::value, false, std::string("c1"), std::string("room"));
   run();
@@ -194,8 +204,53 @@ CAF_TEST(a client result goes through the gateway and comes back) {
   CAF_CHECK_EQUAL(inv[0].invocation.target, "Result");
 }
 
+CAF_TEST(the sends and requests of a connection go over its own link and others over the first link that is up) {
+  shared->set_owner("c5", 1);  // the link actor that opened c5 records this
+  auto me = caf::actor_cast<caf::actor>(self);
+  auto ok = [](auto&& handle) {
+    bool done = false;
+    handle.receive([&](ok_atom) { done = true; }, [&](caf::error& e) { CAF_FAIL(caf::to_string(e)); });
+    return done;
+  };
+  auto attached = self->request(router, caf::infinite, attach_atom::value, connection_entry{"c5", "", nullptr, me});
+  run();
+  CAF_CHECK(ok(attached));
+  auto from = [&](std::size_t first) {
+    std::vector<caf::actor_addr> out(senders->begin() + static_cast<std::ptrdiff_t>(first), senders->end());
+    return out;
+  };
+  // From c5's connection actor: a delivery and a group change, both over link 2, then the attach record.
+  auto before = senders->size();
+  auto sent = self->request(router, caf::infinite, send_atom::value, send_target::all(), message("a"));
+  auto joined = self->request(router, caf::infinite, group_atom::value, true, std::string("c5"), std::string("g"));
+  run();
+  CAF_CHECK(ok(sent));
+  CAF_CHECK(ok(joined));
+  CAF_CHECK_EQUAL(from(before), (std::vector<caf::actor_addr>{link2.address(), link2.address()}));
+  // From outside any connection (hub_context): the first link.
+  before = senders->size();
+  caf::anon_send(router, send_atom::value, send_target::all(), message("b"));
+  run();
+  CAF_CHECK_EQUAL(from(before), std::vector<caf::actor_addr>{link.address()});
+  // The first link down: the second one.
+  shared->links[0]->linked = false;
+  before = senders->size();
+  caf::anon_send(router, send_atom::value, send_target::all(), message("c"));
+  run();
+  CAF_CHECK_EQUAL(from(before), std::vector<caf::actor_addr>{link2.address()});
+  shared->links[0]->linked = true;
+  // Detached: c5's actor is nobody's connection any more.
+  caf::anon_send(router, detach_atom::value, std::string("c5"));
+  run();
+  before = senders->size();
+  auto last = self->request(router, caf::infinite, send_atom::value, send_target::all(), message("d"));
+  run();
+  CAF_CHECK(ok(last));
+  CAF_CHECK_EQUAL(from(before), std::vector<caf::actor_addr>{link.address()});
+}
+
 CAF_TEST(with the link down requests are answered at once) {
-  shared->linked = false;
+  for (auto& l : shared->links) l->linked = false;
   auto g = self->request(router, caf::infinite, group_atom::value, true, std::string("c1"), std::string("g"));
   auto r = self->request(router, caf::infinite, invoke_atom::value, std::string("c1"), client_invocation{"X", {}, {}});
   run();
@@ -235,6 +290,26 @@ CAF_TEST(a new client goes to its pinned app server if it can take it else to th
   CAF_CHECK(dir.pick("testhub", "") == nullptr);
   CAF_CHECK(dir.runs("chat"));
   CAF_CHECK(dir.runs("testhub"));  // b is still linked (draining): it runs the hub, it takes no new clients
+}
+
+CAF_TEST(a client pinned to an app server with several links goes to its least loaded link) {
+  server_directory dir;
+  auto make = [](std::string id, std::string name, std::size_t clients) {
+    auto s = std::make_shared<server_slot>();
+    s->id = std::move(id);
+    s->name = std::move(name);
+    s->clients = clients;
+    return s;
+  };
+  auto a0 = make("a#0", "a", 4), a1 = make("a#1", "a", 3), a2 = make("a#2", "a", 9), b0 = make("b#0", "b", 0);
+  for (auto& s : {a0, a1, a2, b0}) {
+    dir.put(s);
+    dir.set_hubs(s->id, {"testhub"});
+  }
+  CAF_CHECK(dir.pick("testhub", "a") == a1);
+  a1->draining = true;
+  CAF_CHECK(dir.pick("testhub", "a") == a0);
+  CAF_CHECK(dir.pick("testhub", "") == b0);
 }
 
 CAF_TEST(client tokens must name the client URL of the hub as their audience) {

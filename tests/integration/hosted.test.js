@@ -3,6 +3,8 @@
 // linked to it, with the official client: the negotiate redirect, echo over every transport and both protocols,
 // fan-out across app servers exactly once, client results and streams, serverless clients, the REST API with
 // valid and invalid tokens, an app server killed under traffic, a SIGTERM drain, and a link cut and restored.
+// appA holds three links to the gateway (--service-links 3) and appB one, so every test here runs across
+// several links as well as across app servers; the killed and the drained app servers hold two.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./lib/hub');
@@ -14,7 +16,7 @@ const all = {};
 
 before(async () => {
   gw = await g.startGateway();
-  appA = await g.startApp(gw, `appA-${process.pid}`);
+  appA = await g.startApp(gw, `appA-${process.pid}`, { extra: ['--service-links', '3'] });
   appB = await g.startApp(gw, `appB-${process.pid}`);
   await g.waitServers(gw, 2);
   all.a = await g.client({ app: appA, user: 'alice' });
@@ -60,6 +62,17 @@ test('gateway metrics: app servers, clients per app server, link messages, REST 
   assert.match(r.text, new RegExp(`^actorhub_gateway_clients\\{server="${appA.name}"\\} 2$`, 'm'));
   assert.match(r.text, /^actorhub_gateway_messages_total\{direction="to_server"\} [1-9]/m);
   assert.match(r.text, /^actorhub_connections\{hub="testhub"\} 4$/m);
+});
+
+test('an app server with three links counts once; each link is admitted on its own', async () => {
+  await h.eventually(async () => JSON.parse((await h.request('GET', `${appA.base}/healthz`)).text).links === 3,
+    10000, 'appA: 3 links up');
+  assert.equal(JSON.parse((await h.request('GET', `${appB.base}/healthz`)).text).links, 1);
+  assert.equal(await g.servers(gw), 2);
+  for (const i of [1, 2]) assert.match(gw.log(), new RegExp(`app server '${appA.name}' \\(link ${i}\\) linked`));
+  // Clients pinned to appA are hosted by appA, whichever of its links the gateway placed them on.
+  assert.equal(await all.a.invoke('GetServerName'), appA.name);
+  assert.equal(await all.d.invoke('GetServerName'), appA.name);
 });
 
 test('echo over every transport and both protocols, on the pinned app server', { timeout: 60000 }, async () => {
@@ -112,9 +125,12 @@ test('every send kind reaches each target exactly once across app servers', { ti
 });
 
 test('a sender sees its own broadcast before the Completion of the method that sent it', async () => {
-  const before = all.c.received.length;
-  await all.c.invoke('SendToAll', 'x-order');
-  assert.ok(all.c.received.slice(before).includes('x-order'));
+  // c on appB's one link; a and d on two of appA's three links (the delivery travels over the sender's link).
+  for (const [name, c] of [['c', all.c], ['a', all.a], ['d', all.d]]) {
+    const before = c.received.length;
+    await c.invoke('SendToAll', `x-order-${name}`);
+    assert.ok(c.received.slice(before).includes(`x-order-${name}`), name);
+  }
 });
 
 test('client results across app servers, and streams both ways', { timeout: 20000 }, async () => {
@@ -200,7 +216,7 @@ test('REST API: 401 on any bad token, 400 on a malformed body', async () => {
 
 test('an app server killed under traffic: its clients are told to reconnect and land on another; others untouched',
   { timeout: 40000 }, async () => {
-    const appC = await g.startApp(gw, `appC-${process.pid}`);
+    const appC = await g.startApp(gw, `appC-${process.pid}`, { extra: ['--service-links', '2'] });
     await g.waitServers(gw, 3);
     const pinned = () => g.gatewayToken(gw, 'testhub', { pin: appC.name, user: 'mover' });
     const movers = [await g.client({ gateway: gw, token: pinned(), reconnect: true }),
@@ -230,7 +246,7 @@ test('an app server killed under traffic: its clients are told to reconnect and 
   });
 
 test('SIGTERM drains an app server: in-flight invocations finish, then its clients move', { timeout: 40000 }, async () => {
-  const appD = await g.startApp(gw, `appD-${process.pid}`);
+  const appD = await g.startApp(gw, `appD-${process.pid}`, { extra: ['--service-links', '2'] });
   await g.waitServers(gw, 3);
   const c = await g.client({ gateway: gw, token: g.gatewayToken(gw, 'testhub', { pin: appD.name }), reconnect: true });
   assert.equal(await c.invoke('GetServerName'), appD.name);

@@ -12,7 +12,7 @@
 
 namespace actorhub::gwire {
 
-inline auto fields(const server_hello& v) { return std::tie(v.server_id, v.name, v.nonce, v.version); }
+inline auto fields(const server_hello& v) { return std::tie(v.server_id, v.name, v.nonce, v.version, v.link); }
 inline auto fields(const server_challenge& v) { return std::tie(v.nonce, v.proof); }
 inline auto fields(const server_proof& v) { return std::tie(v.proof); }
 inline auto fields(const admitted& v) { return std::tie(v.client_url); }
@@ -62,7 +62,7 @@ std::vector<message> samples() {
   d.sent_at_ns = 123456789;
   d.sequence = 7;
   return {
-      server_hello{"srv-1", "app-a", binary(32, 2), 3},
+      server_hello{"srv-1", "app-a", binary(32, 2), 3, 4},
       server_challenge{binary(32, 3), binary(32, 4)},
       server_proof{binary(32, 5)},
       admitted{"http://127.0.0.1:8080"},
