@@ -38,6 +38,7 @@ struct GatewayMessage {
     flowControl @16 :FlowControl;
     draining @17 :Draining;
     batch @18 :Batch;
+    connectionOp @19 :ConnectionOp;
   }
 }
 
@@ -179,4 +180,24 @@ struct Draining {
 # was busy, so the link pays its per-message cost once for all of them.
 struct Batch {
   messages @0 :List(Data);
+}
+
+# -- between gateways of one cluster -------------------------------------------------------------------------------
+
+enum ConnectionOpKind {
+  exists @0;
+  addToGroup @1;
+  removeFromGroup @2;
+  close @3;
+}
+
+# gateway -> gateway: a REST API operation on one connection that the asked gateway did not hold, put to each other
+# gateway of the cluster; the one that holds the connection applies it. Answered by a HubPresenceAnswer whose
+# `found` says whether the answering gateway held it.
+struct ConnectionOp {
+  kind @0 :ConnectionOpKind;
+  hub @1 :Text;
+  connectionId @2 :Text;
+  group @3 :Text;           # addToGroup, removeFromGroup
+  reason @4 :Text;          # close: the Close message's error ("" = none)
 }

@@ -133,6 +133,11 @@ message read_message(s::GatewayMessage::Reader m) {
       for (auto d : list) v.messages.push_back(bytes(d));
       return v;
     }
+    case Which::CONNECTION_OP: {
+      auto r = m.getConnectionOp();
+      return connection_op{known(r.getKind(), connection_op_kind::close), text(r.getHub()), text(r.getConnectionId()),
+                           text(r.getGroup()), text(r.getReason())};
+    }
     default:
       throw rejected{};  // unset, or a member of a newer version
   }
@@ -271,6 +276,18 @@ std::string encode(const presence_answer& v) {
     b.setId(v.id);
     write(b.initAnswer(), v.answer);
   });
+}
+
+std::string encode(const connection_op& v) {
+  return encode_message(approx(v.hub) + approx(v.connection_id) + approx(v.group) + approx(v.reason) + 32,
+                        [&](s::GatewayMessage::Builder m) {
+                          auto b = m.initConnectionOp();
+                          b.setKind(static_cast<s::ConnectionOpKind>(v.kind));
+                          set_text(v.hub, [&](auto t) { b.setHub(t); });
+                          set_text(v.connection_id, [&](auto t) { b.setConnectionId(t); });
+                          set_text(v.group, [&](auto t) { b.setGroup(t); });
+                          set_text(v.reason, [&](auto t) { b.setReason(t); });
+                        });
 }
 
 std::string encode(const flow_control& v) {

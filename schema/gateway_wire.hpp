@@ -137,10 +137,22 @@ struct batch {
   std::vector<std::string> messages;
 };
 
+// Gateway -> gateway: a REST operation on a connection the asking gateway does not hold (answered with a
+// presence_answer whose `found` says whether the answering gateway held it).
+enum class connection_op_kind : std::uint8_t { exists = 0, add_to_group = 1, remove_from_group = 2, close = 3 };
+struct connection_op {
+  connection_op_kind kind = connection_op_kind::exists;
+  std::string hub;
+  std::string connection_id;
+  std::string group;
+  std::string reason;
+};
+
 // Any of them: what decode() returns. The index follows the union of gateway.capnp (minus `unset`).
 using message = std::variant<server_hello, server_challenge, server_proof, admitted, register_hubs, open_connection,
                              connection_data, close_connection, hub_delivery, group_change, ack, client_invocation,
-                             client_result, presence_query, presence_answer, flow_control, draining, batch>;
+                             client_result, presence_query, presence_answer, flow_control, draining, batch,
+                             connection_op>;
 
 // -- codec -------------------------------------------------------------------------------------------------------
 // Text fields must be UTF-8: encode() writes U+FFFD in place of each byte that is not, and decode() rejects a
@@ -165,6 +177,7 @@ std::string encode(const presence_answer&);
 std::string encode(const flow_control&);
 std::string encode(const draining&);
 std::string encode(const batch&);
+std::string encode(const connection_op&);
 std::string encode(const message&);
 
 std::optional<message> decode(std::string_view bytes) noexcept;

@@ -506,27 +506,96 @@ std::string delivery_bytes(const rest_call& c) {
   return gwire::encode(d);
 }
 
+// Applies an operation on one connection if this gateway holds it: true when it does.
+bool apply_connection_op(gateway_pointer self, const gwire::connection_op& op) {
+  auto& st = self->state;
+  auto h = st.hubs.find(op.hub);
+  routing::hub_registry* reg = h == st.hubs.end() ? nullptr : h->second.get();
+  if (!reg || !reg->contains(op.connection_id)) return false;
+  switch (op.kind) {
+    case gwire::connection_op_kind::exists:
+      break;
+    case gwire::connection_op_kind::add_to_group:
+      reg->join(op.connection_id, op.group);
+      break;
+    case gwire::connection_op_kind::remove_from_group:
+      reg->leave(op.connection_id, op.group);
+      break;
+    case gwire::connection_op_kind::close: {
+      auto i = st.clients.find(op.connection_id);
+      if (i == st.clients.end()) return false;
+      i->second.conn->close(op.reason.empty() ? std::nullopt : std::optional<std::string>(op.reason), false);
+      break;
+    }
+  }
+  return true;
+}
+
+// An operation on a connection this gateway does not hold, put to every other gateway of the cluster: `done(true)`
+// when one of them held it (and applied it). A peer that does not answer within 2 s counts as not holding it.
+void connection_op_everywhere(gateway_pointer self, const gwire::connection_op& op, std::function<void(bool)> done) {
+  auto& peers = self->state.peers;
+  if (peers.empty()) return done(false);
+  struct fan_in {
+    bool found = false;
+    std::size_t left = 0;
+    std::function<void(bool)> done;
+  };
+  auto f = std::make_shared<fan_in>();
+  f->left = peers.size();
+  f->done = std::move(done);
+  auto finish = [f](bool found) {
+    f->found = f->found || found;
+    if (--f->left == 0) f->done(f->found);
+  };
+  auto bytes = gwire::encode(op);
+  for (auto& [name, p] : peers)
+    self->request(p.gateway, std::chrono::seconds(2), g_peer_conn_atom::value, bytes)
+        .then(
+            [finish](const std::string& reply) {
+              auto m = gwire::decode(reply);
+              auto* a = m ? std::get_if<gwire::presence_answer>(&*m) : nullptr;
+              finish(a && a->answer.found);
+            },
+            [finish](caf::error&) { finish(false); });
+}
+
+std::optional<gwire::connection_op_kind> connection_op_of(rest_call::op what) {
+  switch (what) {
+    case rest_call::op::connection_exists: return gwire::connection_op_kind::exists;
+    case rest_call::op::add_to_group: return gwire::connection_op_kind::add_to_group;
+    case rest_call::op::remove_from_group: return gwire::connection_op_kind::remove_from_group;
+    case rest_call::op::close_connection: return gwire::connection_op_kind::close;
+    default: return std::nullopt;
+  }
+}
+
 void on_rest(gateway_pointer self, rest_call& c) {
   auto& st = self->state;
   auto h = st.hubs.find(c.hub);
   routing::hub_registry* reg = h == st.hubs.end() ? nullptr : h->second.get();
   int status = 200;
+  if (auto kind = connection_op_of(c.what)) {
+    // Applied here when this gateway holds the connection, else by the gateway of the cluster that does.
+    gwire::connection_op op{*kind, c.hub, c.connection_id, c.group, c.reason};
+    if (!apply_connection_op(self, op)) {
+      auto respond = std::move(c.respond);
+      auto* metrics = st.cfg.metrics;
+      return connection_op_everywhere(self, op, [respond, metrics](bool found) {
+        int s = found ? 200 : 404;
+        if (metrics) metrics->rest(s);
+        if (respond) respond(status_only(s));
+      });
+    }
+    if (st.cfg.metrics) st.cfg.metrics->rest(status);
+    if (c.respond) c.respond(status_only(status));
+    return;
+  }
   switch (c.what) {
     case rest_call::op::send:
       if (!st.peers.empty()) to_peers(self, delivery_bytes(c));
       if (reg) routing::fan_out(*reg, c.target, c.message);
       status = 202;
-      break;
-    case rest_call::op::add_to_group:
-      if (!reg || !reg->contains(c.connection_id)) status = 404;
-      else reg->join(c.connection_id, c.group);
-      break;
-    case rest_call::op::remove_from_group:
-      if (!reg || !reg->contains(c.connection_id)) status = 404;
-      else reg->leave(c.connection_id, c.group);
-      break;
-    case rest_call::op::connection_exists:
-      status = reg && reg->contains(c.connection_id) ? 200 : 404;
       break;
     case rest_call::op::user_exists:
     case rest_call::op::group_exists: {
@@ -544,16 +613,8 @@ void on_rest(gateway_pointer self, rest_call& c) {
         if (respond) respond(status_only(s));
       });
     }
-    case rest_call::op::close_connection: {
-      auto i = st.clients.find(c.connection_id);
-      if (i == st.clients.end() || i->second.hub != c.hub) {
-        status = 404;
-      } else {
-        i->second.conn->close(c.reason.empty() ? std::nullopt : std::optional<std::string>(c.reason), false);
-        status = 200;
-      }
+    default:  // the operations on one connection, above
       break;
-    }
   }
   if (st.cfg.metrics) st.cfg.metrics->rest(status);
   if (c.respond) c.respond(status_only(status));
@@ -600,6 +661,15 @@ caf::behavior gateway_behavior(gateway_pointer self, gateway_settings cfg) {
       [=](g_rest_atom, rest_call& c) {
         if (!from_local(self)) return;
         on_rest(self, c);
+      },
+      [=](g_peer_conn_atom, const std::string& bytes) -> std::string {
+        if (!from_peer(self)) return {};
+        auto m = gwire::decode(bytes);
+        auto* op = m ? std::get_if<gwire::connection_op>(&*m) : nullptr;
+        if (!op) return {};
+        wire::presence_answer a;
+        a.found = apply_connection_op(self, *op);
+        return gwire::encode(gwire::presence_answer{0, std::move(a)});
       },
       [=](shutdown_atom) {
         if (!from_local(self)) return;

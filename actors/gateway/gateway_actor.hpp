@@ -90,6 +90,9 @@ using g_peer_atom = caf::atom_constant<caf::atom("g_peer")>;
 // A presence question from another gateway (gateway_wire presence_query bytes) -> its presence_answer bytes,
 // for this gateway's own clients.
 using g_peer_presence_atom = caf::atom_constant<caf::atom("g_ppres")>;
+// A REST operation on a connection the asking gateway does not hold (gateway_wire connection_op bytes) -> a
+// presence_answer whose `found` says whether this gateway held it (and applied the operation).
+using g_peer_conn_atom = caf::atom_constant<caf::atom("g_pconn")>;
 // The pseudo hub under which gateways announce their gateway actors to each other through the cluster's node
 // actor (as cluster routers announce theirs per hub).
 inline constexpr const char* peers_hub = "$gateways";

@@ -103,6 +103,30 @@ test('presence and REST existence are answered for every gateway of the cluster'
   assert.equal((await g.rest(g2, 'GET', '/api/v1/hubs/testhub/groups/empty')).status, 404);
 });
 
+test('REST operations on one connection work at any gateway, whichever holds the connection', async () => {
+  // b is held by g2; every call below goes to g1.
+  const conn = `/api/v1/hubs/testhub/connections/${all.b.connectionId}`;
+  const grp = `/api/v1/hubs/testhub/groups/far-room/connections/${all.b.connectionId}`;
+  assert.equal((await g.rest(g1, 'HEAD', conn)).status, 200);
+  assert.equal((await g.rest(g1, 'GET', '/api/v1/hubs/testhub/connections/nope')).status, 404);
+  assert.equal((await g.rest(g1, 'PUT', grp)).status, 200);
+  const send = (msg) => g.rest(g1, 'POST', '/api/v1/hubs/testhub/groups/far-room',
+    { body: { target: 'Send', arguments: [msg] } });
+  assert.equal((await send('r-far-group')).status, 202);
+  await expectExactly('r-far-group', { b: 1 });
+  assert.equal((await g.rest(g1, 'DELETE', grp)).status, 200);
+  assert.equal((await send('r-far-group-2')).status, 202);
+  await expectExactly('r-far-group-2', {});
+  assert.equal((await g.rest(g1, 'PUT', '/api/v1/hubs/testhub/groups/far-room/connections/nope')).status, 404);
+  // Close a connection held by the other gateway: it gets the Close.
+  const victim = await g.client({ app: s2 });
+  assert.equal(await victim.invoke('GetServerName'), s2.name);
+  const at = `/api/v1/hubs/testhub/connections/${victim.connectionId}`;
+  assert.equal((await g.rest(g1, 'DELETE', at)).status, 200);
+  await h.withTimeout(victim.closed, 5000, 'closed by REST at the other gateway');
+  await h.eventually(async () => (await g.rest(g1, 'HEAD', at)).status === 404, 5000, 'gone everywhere');
+});
+
 test('a gateway killed: its clients reconnect through the other one; the other gateway\'s clients notice nothing',
   { timeout: 60000 }, async () => {
     for (const c of Object.values(all)) c.events.length = 0;

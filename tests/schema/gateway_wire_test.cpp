@@ -35,6 +35,7 @@ inline auto fields(const presence_answer& v) { return std::tie(v.id, v.answer); 
 inline auto fields(const flow_control& v) { return std::tie(v.kind, v.sequence); }
 inline auto fields(const draining& v) { return std::tie(v.server_id); }
 inline auto fields(const batch& v) { return std::tie(v.messages); }
+inline auto fields(const connection_op& v) { return std::tie(v.kind, v.hub, v.connection_id, v.group, v.reason); }
 
 template <class T, class = decltype(fields(std::declval<const T&>()))>
 bool operator==(const T& a, const T& b) {
@@ -81,6 +82,7 @@ std::vector<message> samples() {
       flow_control{flow_kind::pause, 77},
       draining{"srv-1"},
       batch{{encode(ack{1}), encode(connection_data{"c1", "x", 1})}},
+      connection_op{connection_op_kind::remove_from_group, "testhub", "c1", "room", "bye"},
   };
 }
 
