@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <unordered_map>
 
 #include <caf/actor_cast.hpp>
@@ -101,6 +102,7 @@ struct relay {
   std::uint64_t origin_id = 0;
   std::string origin_server;
   std::string target_server;
+  std::optional<caf::response_promise> peer;  // asked by another gateway: its answer (origin unset)
 };
 
 // Another gateway of the cluster (admitted by the node actor, which proved the cluster key).
@@ -203,9 +205,10 @@ bool from_peer(gateway_pointer self) {
   return false;
 }
 
-void fail_relay(gateway_pointer self, const relay& r, wire::result_status status, std::string text) {
+void fail_relay(gateway_pointer self, relay& r, wire::result_status status, std::string text) {
   gwire::client_result out{r.origin_id, wire::client_result{status, {}, std::move(text)}};
-  to_server(self, r.origin, gwire::encode(out));
+  if (r.peer) r.peer->deliver(gwire::encode(out));
+  else to_server(self, r.origin, gwire::encode(out));
 }
 
 // An app server is gone (its link died, or it was replaced): each client it hosted gets a Close with
@@ -336,34 +339,91 @@ void fan_out(gateway_pointer self, gwire::hub_delivery& d) {
   routing::fan_out(*h->second, t, from_payloads(d.delivery.payloads));
 }
 
-void relay_invocation(gateway_pointer self, server_rec& srv, gwire::client_invocation& inv) {
+gwire::client_result no_such_connection(std::uint64_t id, const std::string& connection_id) {
+  return {id, wire::client_result{wire::result_status::no_connection, {},
+                                  "Connection '" + connection_id + "' does not exist."}};
+}
+
+// Relays `inv` to the app server hosting its connection if this gateway holds it: `origin` gets the result
+// (an app server's outbox, or `peer` for a question from another gateway). False when the connection is not here.
+bool relay_here(gateway_pointer self, gwire::client_invocation& inv, relay origin) {
   auto& st = self->state;
   auto i = st.clients.find(inv.invocation.connection_id);
-  if (i == st.clients.end() || i->second.hub != inv.hub) {
-    gwire::client_result out{inv.id, wire::client_result{wire::result_status::no_connection, {},
-                                                         "Connection '" + inv.invocation.connection_id +
-                                                             "' does not exist."}};
-    return to_server(self, srv.slot->outbox, gwire::encode(out));
-  }
+  if (i == st.clients.end() || i->second.hub != inv.hub) return false;
   if (!i->second.server) {
     gwire::client_result out{inv.id, wire::client_result{wire::result_status::error, {},
                                                          "The connection is serverless: it has no app server "
                                                          "to answer client results."}};
-    return to_server(self, srv.slot->outbox, gwire::encode(out));
+    if (origin.peer) origin.peer->deliver(gwire::encode(out));
+    else to_server(self, origin.origin, gwire::encode(out));
+    return true;
   }
   auto id = st.next_id++;
-  st.relays[id] = relay{srv.slot->outbox, inv.id, srv.slot->id, i->second.server->id};
+  origin.origin_id = inv.id;
+  origin.target_server = i->second.server->id;
+  st.relays[id] = std::move(origin);
   inv.id = id;
   to_server(self, i->second.server->outbox, gwire::encode(inv));
+  return true;
+}
+
+// A client result for a connection this gateway does not hold: asked of every other gateway; the one holding it
+// relays it and answers with the result, the others with no_connection. The asking app server gets the first
+// answer that is not no_connection, else no_connection once all have answered (or timed out).
+void relay_to_peers(gateway_pointer self, const caf::actor& origin, gwire::client_invocation inv) {
+  struct fan_in {
+    caf::actor origin;
+    std::uint64_t id = 0;
+    std::string connection_id;
+    std::size_t left = 0;
+    bool answered = false;
+  };
+  auto f = std::make_shared<fan_in>();
+  f->origin = origin;
+  f->id = inv.id;
+  f->connection_id = inv.invocation.connection_id;
+  f->left = self->state.peers.size();
+  inv.id = 0;
+  auto bytes = gwire::encode(inv);
+  auto finish = [self, f] {
+    if (--f->left == 0 && !f->answered) to_server(self, f->origin, gwire::encode(no_such_connection(f->id, f->connection_id)));
+  };
+  // The client's own timeout runs at the app server hosting it; this one covers a gateway that never answers.
+  auto timeout = std::chrono::milliseconds(std::max<std::uint32_t>(inv.invocation.timeout_ms, 1000)) +
+                 std::chrono::seconds(5);
+  for (auto& [name, p] : self->state.peers)
+    self->request(p.gateway, timeout, g_peer_invoke_atom::value, bytes)
+        .then(
+            [self, f, finish](const std::string& reply) {
+              auto m = gwire::decode(reply);
+              auto* r = m ? std::get_if<gwire::client_result>(&*m) : nullptr;
+              if (r && r->result.status != wire::result_status::no_connection && !f->answered) {
+                f->answered = true;
+                r->id = f->id;
+                to_server(self, f->origin, gwire::encode(*r));
+              }
+              finish();
+            },
+            [finish](caf::error&) { finish(); });
+}
+
+void relay_invocation(gateway_pointer self, server_rec& srv, gwire::client_invocation& inv) {
+  relay origin;
+  origin.origin = srv.slot->outbox;
+  origin.origin_server = srv.slot->id;
+  if (relay_here(self, inv, std::move(origin))) return;
+  if (!self->state.peers.empty()) return relay_to_peers(self, srv.slot->outbox, std::move(inv));
+  to_server(self, srv.slot->outbox, gwire::encode(no_such_connection(inv.id, inv.invocation.connection_id)));
 }
 
 void relay_result(gateway_pointer self, server_rec& srv, gwire::client_result& r) {
   auto i = self->state.relays.find(r.id);
   if (i == self->state.relays.end() || i->second.target_server != srv.slot->id) return;
   r.id = i->second.origin_id;
-  auto origin = i->second.origin;
+  auto done = std::move(i->second);
   self->state.relays.erase(i);
-  to_server(self, origin, gwire::encode(r));
+  if (done.peer) done.peer->deliver(gwire::encode(r));
+  else to_server(self, done.origin, gwire::encode(r));
 }
 
 wire::presence_answer answer(gateway_pointer self, const gwire::presence_query& q) {
@@ -661,6 +721,19 @@ caf::behavior gateway_behavior(gateway_pointer self, gateway_settings cfg) {
       [=](g_rest_atom, rest_call& c) {
         if (!from_local(self)) return;
         on_rest(self, c);
+      },
+      [=](g_peer_invoke_atom, std::string& bytes) -> caf::result<std::string> {
+        if (!from_peer(self)) return std::string();
+        auto m = gwire::decode(bytes);
+        auto* inv = m ? std::get_if<gwire::client_invocation>(&*m) : nullptr;
+        if (!inv) return std::string();
+        // Making the promise takes the sender out of the message: every answer goes through it.
+        auto rp = self->make_response_promise();
+        relay origin;
+        origin.peer = rp;
+        if (!relay_here(self, *inv, std::move(origin)))
+          rp.deliver(gwire::encode(no_such_connection(0, inv->invocation.connection_id)));
+        return caf::delegated<std::string>();
       },
       [=](g_peer_conn_atom, const std::string& bytes) -> std::string {
         if (!from_peer(self)) return {};

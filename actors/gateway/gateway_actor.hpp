@@ -93,6 +93,10 @@ using g_peer_presence_atom = caf::atom_constant<caf::atom("g_ppres")>;
 // A REST operation on a connection the asking gateway does not hold (gateway_wire connection_op bytes) -> a
 // presence_answer whose `found` says whether this gateway held it (and applied the operation).
 using g_peer_conn_atom = caf::atom_constant<caf::atom("g_pconn")>;
+// A client result for a connection the asking gateway does not hold (gateway_wire client_invocation bytes, id 0)
+// -> client_result bytes: the result from the connection's app server if this gateway holds the connection,
+// else status no_connection at once.
+using g_peer_invoke_atom = caf::atom_constant<caf::atom("g_pinvoke")>;
 // The pseudo hub under which gateways announce their gateway actors to each other through the cluster's node
 // actor (as cluster routers announce theirs per hub).
 inline constexpr const char* peers_hub = "$gateways";

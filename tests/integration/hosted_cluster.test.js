@@ -127,6 +127,19 @@ test('REST operations on one connection work at any gateway, whichever holds the
   await h.eventually(async () => (await g.rest(g1, 'HEAD', at)).status === 404, 5000, 'gone everywhere');
 });
 
+test('a client result for a client of the other gateway goes through both gateways', async () => {
+  // a and d are on s1 (g1), b and c on s2 (g2).
+  all.b.on('Result', () => 'from-b');
+  const r = await h.request('GET', `${s1.base}/clientresult/${all.b.connectionId}`);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.text, 'from-b');
+  all.d.on('Result', () => 7);
+  const back = await h.request('GET', `${s2.base}/clientresult/${all.d.connectionId}`);
+  assert.equal(back.status, 200, back.text);
+  assert.equal(back.text, '7');
+  assert.equal((await h.request('GET', `${s1.base}/clientresult/nope`)).status, 404);
+});
+
 test('a gateway killed: its clients reconnect through the other one; the other gateway\'s clients notice nothing',
   { timeout: 60000 }, async () => {
     for (const c of Object.values(all)) c.events.length = 0;
