@@ -1,6 +1,7 @@
 // See cluster_router.hpp.
 #include "actors/cluster/cluster_router.hpp"
 #include "actors/cluster/client_result_wire.hpp"
+#include "actors/cluster/credit_window.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -32,10 +33,6 @@ namespace {
 using routing::endpoint;
 using clock_type = std::chrono::system_clock;
 constexpr auto remote_timeout = std::chrono::seconds(10);
-// The receiver acknowledges every this many deliveries (or when this many bytes arrived since its last credit).
-constexpr std::uint64_t credit_every = 32;
-constexpr std::size_t credit_bytes = 256 * 1024;
-
 std::uint64_t now_ns() {
   return static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch()).count());
@@ -45,22 +42,12 @@ std::uint64_t now_ns() {
 struct link {
   peer_info info;
   cluster_router_actor router;  // info.router, typed
-  // Sending: deliveries not acknowledged yet, and those waiting for room in the window.
-  std::uint64_t next_seq = 1;
-  std::deque<std::pair<std::uint64_t, std::size_t>> unacked;
-  std::size_t in_flight = 0;
-  struct queued {
-    std::uint64_t seq;
-    std::shared_ptr<const std::string> bytes;
-    bool move;  // r_move (a step of a session's move) rather than r_deliver
-  };
-  std::deque<queued> waiting;
-  std::size_t waiting_bytes = 0;
+  // Sending (the tag of a message: r_move, a step of a session's move, rather than r_deliver) and receiving.
+  credit_window out;
+  credit_receiver in;
   bool failed = false;
-  // Receiving.
-  std::uint64_t received = 0;
-  std::uint64_t credited = 0;
-  std::size_t bytes_since_credit = 0;
+
+  explicit link(std::size_t window) : out(window) {}
 };
 
 struct router_state {
@@ -111,53 +98,36 @@ void for_each_link(router_pointer self, F&& f) {
 
 // -- the bounded channel --------------------------------------------------------------------------------------
 
-void transmit(router_pointer self, link& l, std::uint64_t seq, const std::string& bytes, bool move) {
-  l.unacked.emplace_back(seq, bytes.size());
-  l.in_flight += bytes.size();
-  if (move)
-    self->send(l.router, r_move_atom::value, seq, bytes);
-  else
-    self->send(l.router, r_deliver_atom::value, seq, bytes);
-  count_out(self, backplane_kind::delivery, bytes.size());
+// What the channel's window lets go to `l` now.
+auto transmitter(router_pointer self, link& l) {
+  return [self, &l](std::uint64_t seq, const std::string& bytes, bool move) {
+    if (move)
+      self->send(l.router, r_move_atom::value, seq, bytes);
+    else
+      self->send(l.router, r_deliver_atom::value, seq, bytes);
+    count_out(self, backplane_kind::delivery, bytes.size());
+  };
 }
 
 void fail_link(router_pointer self, link& l, const char* why) {
   if (l.failed) return;
   l.failed = true;
-  l.waiting.clear();
-  l.waiting_bytes = 0;
+  l.out.drop_waiting();
   if (self->state.cfg.node_actor)
     caf::anon_send(self->state.cfg.node_actor, peer_fail_atom::value, l.info.name, l.info.incarnation, std::string(why));
 }
 
 // Deliveries and the steps of moves share the channel (and its sequence numbers), so they keep their order.
 void deliver_to(router_pointer self, link& l, const std::shared_ptr<const std::string>& bytes, bool move = false) {
-  auto seq = l.next_seq++;
-  auto window = self->state.cfg.window_bytes;
-  if (l.waiting.empty() && l.in_flight + bytes->size() <= window) return transmit(self, l, seq, *bytes, move);
-  if (l.waiting_bytes + bytes->size() > window)
-    return fail_link(self, l, "it did not keep up with the deliveries of this node");
-  l.waiting.push_back({seq, bytes, move});
-  l.waiting_bytes += bytes->size();
+  if (!l.out.offer(bytes, move, transmitter(self, l)))
+    fail_link(self, l, "it did not keep up with the deliveries of this node");
 }
 
 void send_move(router_pointer self, link& l, std::string bytes) {
   deliver_to(self, l, std::make_shared<const std::string>(std::move(bytes)), true);
 }
 
-void on_credit(router_pointer self, link& l, std::uint64_t seq) {
-  while (!l.unacked.empty() && l.unacked.front().first <= seq) {
-    l.in_flight -= l.unacked.front().second;
-    l.unacked.pop_front();
-  }
-  auto window = self->state.cfg.window_bytes;
-  while (!l.waiting.empty() && l.in_flight + l.waiting.front().bytes->size() <= window) {
-    auto q = std::move(l.waiting.front());
-    l.waiting.pop_front();
-    l.waiting_bytes -= q.bytes->size();
-    transmit(self, l, q.seq, *q.bytes, q.move);
-  }
-}
+void on_credit(router_pointer self, link& l, std::uint64_t seq) { l.out.credit(seq, transmitter(self, l)); }
 
 // -- sends ------------------------------------------------------------------------------------------------------
 
@@ -314,13 +284,10 @@ void route_remote(router_pointer self, send_target& t, const encoded_ptr& msg) {
 // The channel's receiving side: false for a repeat; credits the sender now and then.
 bool accept(router_pointer self, link& l, std::uint64_t seq, const std::string& bytes) {
   count_in(self, backplane_kind::delivery, bytes.size());
-  if (seq <= l.received) return false;  // a repeat
-  l.received = seq;
-  l.bytes_since_credit += bytes.size();
-  if (l.received - l.credited >= credit_every || l.bytes_since_credit >= credit_bytes) {
-    l.credited = l.received;
-    l.bytes_since_credit = 0;
-    auto c = wire::encode(wire::credit{l.received});
+  auto t = l.in.take(seq, bytes.size());
+  if (!t.fresh) return false;  // a repeat
+  if (t.credit) {
+    auto c = wire::encode(wire::credit{*t.credit});
     self->send(l.router, r_credit_atom::value, c);
     count_out(self, backplane_kind::credit, c.size());
   }
@@ -655,7 +622,7 @@ void add_peer(router_pointer self, peer_info& p) {
   peer_index index = 0;
   while (index < st.links.size() && st.links[index]) ++index;
   if (index == st.links.size()) st.links.emplace_back();
-  auto l = std::make_unique<link>();
+  auto l = std::make_unique<link>(st.cfg.window_bytes);
   l->info = std::move(p);
   l->router = caf::actor_cast<cluster_router_actor>(l->info.router);
   st.by_router[l->info.router.address()] = index;

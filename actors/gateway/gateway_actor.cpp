@@ -13,6 +13,7 @@
 #include <prometheus/gauge.h>
 
 #include "actors/cluster/cluster_router.hpp"
+#include "actors/cluster/credit_window.hpp"
 #include "actors/cluster/key_proof.hpp"
 #include "actors/gateway/client_outbox.hpp"
 #include "actors/gateway/link.hpp"
@@ -21,6 +22,7 @@
 #include "monitoring/gateway_metrics.hpp"
 #include "net/hub_protocol.hpp"
 #include "monitoring/log.hpp"
+#include "schema/cluster_wire.hpp"
 #include "schema/gateway_wire.hpp"
 
 namespace actorhub::gateway {
@@ -107,8 +109,14 @@ struct relay {
 
 // Another gateway of the cluster (admitted by the node actor, which proved the cluster key).
 struct peer_rec {
+  std::string name;
   std::uint64_t incarnation = 0;
   caf::actor gateway;
+  // Deliveries to it go through a bounded window (actors/cluster/credit_window.hpp), as between cluster routers;
+  // one that cannot keep up is reported to the node actor, which drops it from the cluster.
+  cluster::credit_window out;
+  cluster::credit_receiver in;
+  bool failed = false;
 };
 
 // What the gateway and the I/O threads send an app server, coalesced (link.hpp) and sent as from the gateway
@@ -140,6 +148,7 @@ caf::behavior outbox_behavior(caf::stateful_actor<outbox_state>* self, caf::acto
 struct gateway_state {
   gateway_settings cfg;
   std::map<std::string, peer_rec> peers;  // by member name
+  caf::actor node_actor;  // the cluster's node actor (it announces the peers): told when one cannot keep up
   std::map<caf::actor_addr, pending_hello> pending;
   std::map<caf::actor_addr, server_rec> servers;
   std::unordered_map<std::string, client_rec> clients;
@@ -191,19 +200,37 @@ void to_server(gateway_pointer self, const caf::actor& outbox, std::string bytes
   if (auto* m = self->state.cfg.metrics) m->to_server();
 }
 
-// A delivery for every other gateway of the cluster: the same bytes to each (encoded once); each fans out to its
-// own clients. One ordered channel per pair of gateway actors keeps a sender's order.
-void to_peers(gateway_pointer self, const std::string& bytes) {
-  for (auto& [name, p] : self->state.peers) self->send(p.gateway, g_peer_atom::value, bytes);
+auto transmitter(gateway_pointer self, peer_rec& p) {
+  return [self, &p](std::uint64_t seq, const std::string& bytes, bool) {
+    self->send(p.gateway, g_peer_atom::value, seq, bytes);
+  };
 }
 
-bool from_peer(gateway_pointer self) {
-  auto& s = self->current_sender();
-  if (!s || s->node() == self->node()) return false;
-  for (auto& [name, p] : self->state.peers)
-    if (p.gateway.address() == s->address()) return true;
-  return false;
+// A delivery for every other gateway of the cluster: the same bytes to each (encoded once); each fans out to its
+// own clients. One ordered, bounded channel per pair of gateway actors keeps a sender's order.
+void to_peers(gateway_pointer self, const std::string& bytes) {
+  auto shared = std::make_shared<const std::string>(bytes);
+  for (auto& [name, p] : self->state.peers) {
+    if (p.failed || p.out.offer(shared, false, transmitter(self, p))) continue;
+    p.failed = true;
+    p.out.drop_waiting();
+    std::string why = "it did not keep up with the deliveries of this gateway";
+    log::warning("gateway: gateway '" + name + "' is too slow (" + why + "); asking the cluster to drop it");
+    if (auto& n = self->state.node_actor)
+      caf::anon_send(n, cluster::peer_fail_atom::value, name, p.incarnation, why);
+  }
 }
+
+// The peer gateway that sent the current message, or null.
+peer_rec* sender_peer(gateway_pointer self) {
+  auto& s = self->current_sender();
+  if (!s || s->node() == self->node()) return nullptr;
+  for (auto& [name, p] : self->state.peers)
+    if (p.gateway.address() == s->address()) return &p;
+  return nullptr;
+}
+
+bool from_peer(gateway_pointer self) { return sender_peer(self) != nullptr; }
 
 void fail_relay(gateway_pointer self, relay& r, wire::result_status status, std::string text) {
   gwire::client_result out{r.origin_id, wire::client_result{status, {}, std::move(text)}};
@@ -735,6 +762,11 @@ caf::behavior gateway_behavior(gateway_pointer self, gateway_settings cfg) {
           rp.deliver(gwire::encode(no_such_connection(0, inv->invocation.connection_id)));
         return caf::delegated<std::string>();
       },
+      [=](g_peer_credit_atom, const std::string& bytes) {
+        auto* p = sender_peer(self);
+        if (!p || p->failed) return;
+        if (auto c = wire::decode_credit(bytes)) p->out.credit(c->sequence, transmitter(self, *p));
+      },
       [=](g_peer_conn_atom, const std::string& bytes) -> std::string {
         if (!from_peer(self)) return {};
         auto m = gwire::decode(bytes);
@@ -751,7 +783,10 @@ caf::behavior gateway_behavior(gateway_pointer self, gateway_settings cfg) {
       // -- other gateways of the cluster (docs/hosted.md "Several gateways") --------------------------------------
       [=](cluster::peer_up_atom, cluster::peer_info& p) {
         if (!from_local(self) || !p.router) return;
+        if (auto& s = self->current_sender()) self->state.node_actor = caf::actor_cast<caf::actor>(s);
         auto& rec = self->state.peers[p.name];
+        rec = peer_rec{};  // a new incarnation starts a new channel
+        rec.name = p.name;
         rec.incarnation = p.incarnation;
         rec.gateway = p.router;
         log::info("gateway: gateway '" + p.name + "' joined; " + std::to_string(self->state.peers.size() + 1) +
@@ -770,8 +805,12 @@ caf::behavior gateway_behavior(gateway_pointer self, gateway_settings cfg) {
         if (!q) return {};
         return gwire::encode(gwire::presence_answer{q->id, answer(self, *q)});
       },
-      [=](g_peer_atom, const std::string& bytes) {
-        if (!from_peer(self)) return;
+      [=](g_peer_atom, std::uint64_t seq, const std::string& bytes) {
+        auto* p = sender_peer(self);
+        if (!p) return;
+        auto taken = p->in.take(seq, bytes.size());
+        if (!taken.fresh) return;  // a repeat
+        if (taken.credit) self->send(p->gateway, g_peer_credit_atom::value, wire::encode(wire::credit{*taken.credit}));
         auto m = gwire::decode(bytes);
         auto* d = m ? std::get_if<gwire::hub_delivery>(&*m) : nullptr;
         if (!d) return;

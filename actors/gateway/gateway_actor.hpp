@@ -84,9 +84,11 @@ using g_attach_atom = caf::atom_constant<caf::atom("g_attach")>;
 using g_detach_atom = caf::atom_constant<caf::atom("g_detach")>;
 using g_rest_atom = caf::atom_constant<caf::atom("g_rest")>;
 using g_hello_atom = caf::atom_constant<caf::atom("g_hello")>;
-// A delivery forwarded by another gateway of the cluster (gateway_wire hub_delivery bytes): fanned out to this
-// gateway's own clients only.
+// A delivery forwarded by another gateway of the cluster (its sequence number on the channel between the two,
+// gateway_wire hub_delivery bytes): fanned out to this gateway's own clients only.
 using g_peer_atom = caf::atom_constant<caf::atom("g_peer")>;
+// The receiving gateway's credit for those deliveries (cluster_wire credit bytes): it has taken them up to there.
+using g_peer_credit_atom = caf::atom_constant<caf::atom("g_pcredit")>;
 // A presence question from another gateway (gateway_wire presence_query bytes) -> its presence_answer bytes,
 // for this gateway's own clients.
 using g_peer_presence_atom = caf::atom_constant<caf::atom("g_ppres")>;

@@ -83,6 +83,17 @@ test('sends reach every matching client exactly once, whichever gateway holds it
   await expectExactly('r-user', { b: 1 });
 });
 
+test('a burst of sends crosses the bounded channel between gateways whole and in order', { timeout: 30000 },
+  async () => {
+    // More than the 32 deliveries after which the receiving gateway credits the sender: the window moves on.
+    const before = all.a.received.length;
+    for (let i = 0; i < 100; ++i) await all.b.invoke('SendToAll', `burst-${i}`);
+    const want = Array.from({ length: 100 }, (_, i) => `burst-${i}`);
+    await h.eventually(() => all.a.received.slice(before).filter((m) => m.startsWith('burst-')).length >= 100,
+      10000, 'the burst at the other gateway');
+    assert.deepEqual(all.a.received.slice(before).filter((m) => m.startsWith('burst-')), want);
+  });
+
 async function presence(app, what) {
   const r = await h.request('GET', `${app.base}/actorhub/presence/testhub/${what}`,
     { headers: { authorization: `Bearer ${g.userToken('ops')}` } });
