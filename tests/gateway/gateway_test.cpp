@@ -264,16 +264,22 @@ CAF_TEST(with the link down requests are answered at once) {
 
 CAF_TEST_FIXTURE_SCOPE_END()
 
+namespace {
+
+// An app-server link as the directory holds it.
+server_ptr make_slot(std::string id, std::string name, std::size_t clients) {
+  auto s = std::make_shared<server_slot>();
+  s->id = std::move(id);
+  s->name = std::move(name);
+  s->clients = clients;
+  return s;
+}
+
+}  // namespace
+
 CAF_TEST(a new client goes to its pinned app server if it can take it else to the least loaded) {
   server_directory dir;
-  auto make = [](std::string id, std::string name, std::size_t clients) {
-    auto s = std::make_shared<server_slot>();
-    s->id = std::move(id);
-    s->name = std::move(name);
-    s->clients = clients;
-    return s;
-  };
-  auto a = make("a.1", "a", 5), b = make("b.1", "b", 2), c = make("c.1", "c", 0);
+  auto a = make_slot("a.1", "a", 5), b = make_slot("b.1", "b", 2), c = make_slot("c.1", "c", 0);
   for (auto& s : {a, b, c}) dir.put(s);
   dir.set_hubs("a.1", {"TestHub", "chat"});
   dir.set_hubs("b.1", {"testhub"});
@@ -294,14 +300,8 @@ CAF_TEST(a new client goes to its pinned app server if it can take it else to th
 
 CAF_TEST(a client pinned to an app server with several links goes to its least loaded link) {
   server_directory dir;
-  auto make = [](std::string id, std::string name, std::size_t clients) {
-    auto s = std::make_shared<server_slot>();
-    s->id = std::move(id);
-    s->name = std::move(name);
-    s->clients = clients;
-    return s;
-  };
-  auto a0 = make("a#0", "a", 4), a1 = make("a#1", "a", 3), a2 = make("a#2", "a", 9), b0 = make("b#0", "b", 0);
+  auto a0 = make_slot("a#0", "a", 4), a1 = make_slot("a#1", "a", 3), a2 = make_slot("a#2", "a", 9);
+  auto b0 = make_slot("b#0", "b", 0);
   for (auto& s : {a0, a1, a2, b0}) {
     dir.put(s);
     dir.set_hubs(s->id, {"testhub"});
