@@ -57,6 +57,10 @@ struct router_state {
   std::vector<std::unique_ptr<link>> links;  // by peer_index; null when free
   std::map<caf::actor_addr, peer_index> by_router;  // the peer routers that may talk to this one
   std::unordered_map<std::string, peer_index> by_tag;
+  // Directory snapshots that arrived from another node's router before this node admitted that node (admission
+  // is not symmetric in time: the other side may admit first and send its snapshot at once). Applied when the
+  // peer comes up; at most max_early_snapshots, the oldest dropped first.
+  std::deque<std::pair<caf::actor_addr, std::string>> early_snapshots;
   // Sessions moving between nodes (session_moves.hpp).
   std::map<std::string, move_out> moved_out;  // by connection id: those that left this node
   std::map<std::string, move_in> moved_in;    // those that came to this node and whose move is not over
@@ -630,7 +634,18 @@ void add_peer(router_pointer self, peer_info& p) {
   auto snap = snapshot_of(st.registry);
   self->send(l->router, r_snap_atom::value, snap);
   count_out(self, backplane_kind::snapshot, snap.size());
+  auto addr = l->info.router.address();
   st.links[index] = std::move(l);
+  // Its snapshot may have come before this node admitted it: without it, its groups and users would stay unknown
+  // here until they change (a group send from here would miss its members).
+  for (auto i = st.early_snapshots.begin(); i != st.early_snapshots.end();) {
+    if (i->first != addr) {
+      ++i;
+      continue;
+    }
+    if (auto s = wire::decode_directory_snapshot(i->second)) st.dir.replace(index, s->groups, s->users);
+    i = st.early_snapshots.erase(i);
+  }
 }
 
 void remove_peer(router_pointer self, const std::string& name, std::uint64_t incarnation) {
@@ -839,7 +854,15 @@ cluster_router_actor::behavior_type router_behavior(router_pointer self, router_
       [=](r_snap_atom, const std::string& bytes) {
         auto& st = self->state;
         auto* l = sender_link(self);
-        if (!l) return;
+        if (!l) {
+          // From a router of a node not admitted yet (or never): kept for its admission, bounded.
+          auto& s = self->current_sender();
+          if (!s) return;
+          constexpr std::size_t max_early_snapshots = 16;
+          if (st.early_snapshots.size() >= max_early_snapshots) st.early_snapshots.pop_front();
+          st.early_snapshots.emplace_back(caf::actor_cast<caf::actor_addr>(s), bytes);
+          return;
+        }
         count_in(self, backplane_kind::snapshot, bytes.size());
         if (auto s = wire::decode_directory_snapshot(bytes)) st.dir.replace(st.by_router.at(l->info.router.address()), s->groups, s->users);
       },

@@ -167,6 +167,18 @@ CAF_TEST(all reaches every connection of every node exactly once) {
   CAF_CHECK_EQUAL(b1.got("m-except") + c2.got("m-except"), 2u);
 }
 
+CAF_TEST(a snapshot that arrives before its node is admitted is applied at admission) {
+  add_node("D");
+  auto& d1 = connect("D", "1");
+  CAF_CHECK(group("D", true, "D.1", "late"));
+  link("D", "A");  // D admitted A first: its snapshot reaches A, which does not know D yet
+  run();
+  link("A", "D");  // now A admits D
+  run();
+  send("A", send_target::groups({"late"}), "m-late");
+  CAF_CHECK_EQUAL(d1.got("m-late"), 1u);
+}
+
 CAF_TEST(connection sends go to the node the id names) {
   auto& a1 = connect("A", "1");
   auto& b1 = connect("B", "1");

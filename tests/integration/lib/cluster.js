@@ -82,7 +82,12 @@ const count = (c, msg) => c.received.filter((m) => m === msg).length;
 // Waits until every client in `expect` got its count of `msg`, then a little longer for duplicates, and checks
 // every listed client's count exactly (clients missing from `expect` must have 0).
 async function settle(all, msg, expect, ms = 5000) {
-  await h.eventually(() => Object.entries(expect).every(([k, n]) => count(all[k], msg) >= n), ms, `delivery of ${msg}`);
+  try {
+    await h.eventually(() => Object.entries(expect).every(([k, n]) => count(all[k], msg) >= n), ms, `delivery of ${msg}`);
+  } catch (e) {
+    const counts = Object.fromEntries(Object.keys(all).map((k) => [k, count(all[k], msg)]));
+    throw new Error(`${e.message}; received so far: ${JSON.stringify(counts)}`);
+  }
   await new Promise((r) => setTimeout(r, 300));
   const got = Object.fromEntries(Object.keys(all).map((k) => [k, count(all[k], msg)]));
   const want = Object.fromEntries(Object.keys(all).map((k) => [k, expect[k] || 0]));
